@@ -55,7 +55,7 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "extensible-enum",
         "`x-ms-enum.modelAsString: true` means the service may add values: the enum is emitted \
-         as `anyOf` [known values, any string] so an unlisted value deserializes instead of \
+         as `oneOf` [known values, any string] so an unlisted value deserializes instead of \
          failing",
     ),
     (

@@ -47,6 +47,17 @@ impl RequestAuth {
     pub fn is_set(&self) -> bool {
         self.authorization.is_some()
     }
+
+    /// Adds the `Authorization` header to a request. The generated clients
+    /// call this for every operation; callers use it for requests the spec
+    /// cannot describe, such as following an `@nextLink`.
+    pub fn apply(&self, request: &mut reqwest::Request) {
+        if let Some(value) = &self.authorization {
+            request
+                .headers_mut()
+                .insert(reqwest::header::AUTHORIZATION, value.clone());
+        }
+    }
 }
 
 impl std::fmt::Debug for RequestAuth {
@@ -71,12 +82,7 @@ macro_rules! authorize_requests {
                 request: &mut reqwest::Request,
                 _info: &progenitor_client::OperationInfo,
             ) -> Result<(), progenitor_client::Error<E>> {
-                let auth = progenitor_client::ClientInfo::inner(self);
-                if let Some(value) = &auth.authorization {
-                    request
-                        .headers_mut()
-                        .insert(reqwest::header::AUTHORIZATION, value.clone());
-                }
+                progenitor_client::ClientInfo::inner(self).apply(request);
                 Ok(())
             }
         }

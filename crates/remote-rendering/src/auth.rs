@@ -1,0 +1,326 @@
+//! Credentials and the STS access-token cache.
+
+use crate::error::{Error, Result};
+use crate::models::Secret;
+use crate::retry::RetryPolicy;
+use crate::transport;
+use base64::Engine as _;
+use remote_rendering_rest::RequestAuth;
+use remote_rendering_rest::generated::sts_2019_02_28_preview as sts;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tracing::Instrument as _;
+
+/// The STS API version this client speaks.
+pub const STS_API_VERSION: &str = "2019-02-28-preview";
+
+/// How the client proves who it is.
+#[derive(Clone)]
+pub enum Credential {
+    /// The account key, exchanged at the STS for an access token.
+    AccountKey(Secret),
+    /// A ready STS access token, used as is (no exchange, no refresh).
+    AccessToken(Secret),
+    /// A Microsoft Entra ID credential; its token for
+    /// `https://sts.{account domain}/.default` is exchanged at the STS.
+    #[cfg(feature = "entra")]
+    Entra(Arc<dyn azure_core::credentials::TokenCredential>),
+}
+
+impl Credential {
+    /// An account key credential.
+    pub fn account_key(key: impl Into<Secret>) -> Self {
+        Self::AccountKey(key.into())
+    }
+
+    /// A static STS access token.
+    pub fn access_token(token: impl Into<Secret>) -> Self {
+        Self::AccessToken(token.into())
+    }
+
+    /// A Microsoft Entra ID credential (any `azure_core` `TokenCredential`,
+    /// e.g. from the `azure_identity` crate).
+    #[cfg(feature = "entra")]
+    pub fn entra(credential: Arc<dyn azure_core::credentials::TokenCredential>) -> Self {
+        Self::Entra(credential)
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AccountKey(_) => f.write_str("Credential::AccountKey(<redacted>)"),
+            Self::AccessToken(_) => f.write_str("Credential::AccessToken(<redacted>)"),
+            #[cfg(feature = "entra")]
+            Self::Entra(c) => write!(f, "Credential::Entra({c:?})"),
+        }
+    }
+}
+
+/// An STS access token and when it stops being valid.
+#[derive(Clone)]
+pub struct AccessToken {
+    secret: Secret,
+    /// Expiry read from the token's `exp` claim (None: the token does not say).
+    pub expires_on: Option<OffsetDateTime>,
+}
+
+impl AccessToken {
+    /// Wraps a token string, reading its expiry from the JWT `exp` claim.
+    pub fn from_jwt(token: impl Into<String>) -> Self {
+        let token = token.into();
+        let expires_on = jwt_expiry(&token);
+        Self {
+            secret: Secret::new(token),
+            expires_on,
+        }
+    }
+
+    /// The token itself, for sending it.
+    pub fn secret(&self) -> &str {
+        self.secret.expose()
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token", &"<redacted>")
+            .field("expires_on", &self.expires_on)
+            .finish()
+    }
+}
+
+/// Reads the `exp` claim (seconds since the epoch) of a JWT without
+/// verifying it: the client only needs to know when to refresh.
+pub fn jwt_expiry(token: &str) -> Option<OffsetDateTime> {
+    let mut parts = token.split('.');
+    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?;
+    let seconds = exp.as_i64().or_else(|| exp.as_f64().map(|f| f as i64))?;
+    OffsetDateTime::from_unix_timestamp(seconds).ok()
+}
+
+/// Where tokens come from.
+enum Source {
+    Static(AccessToken),
+    Exchange {
+        sts_endpoint: String,
+        account_id: uuid::Uuid,
+        scope: String,
+        credential: Credential,
+    },
+}
+
+/// Caches the STS token, refreshes it ahead of expiry, and makes concurrent
+/// callers share one in-flight exchange.
+pub(crate) struct TokenCache {
+    source: Source,
+    http: reqwest::Client,
+    retry: RetryPolicy,
+    refresh_margin: Duration,
+    cached: RwLock<Option<AccessToken>>,
+    // Held across an exchange, so callers arriving meanwhile wait for its result.
+    refreshing: tokio::sync::Mutex<()>,
+    exchanges: AtomicU64,
+}
+
+impl TokenCache {
+    pub(crate) fn new(
+        credential: Credential,
+        sts_endpoint: String,
+        account_id: uuid::Uuid,
+        account_domain: &str,
+        http: reqwest::Client,
+        retry: RetryPolicy,
+        refresh_margin: Duration,
+    ) -> Self {
+        let source = match credential {
+            Credential::AccessToken(token) => {
+                Source::Static(AccessToken::from_jwt(token.expose().to_string()))
+            }
+            credential => Source::Exchange {
+                sts_endpoint,
+                account_id,
+                scope: format!("https://sts.{account_domain}/.default"),
+                credential,
+            },
+        };
+        Self {
+            source,
+            http,
+            retry,
+            refresh_margin,
+            cached: RwLock::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
+            exchanges: AtomicU64::new(0),
+        }
+    }
+
+    /// How many STS exchanges this cache has made.
+    pub(crate) fn exchanges(&self) -> u64 {
+        self.exchanges.load(Ordering::Relaxed)
+    }
+
+    fn fresh(&self) -> Option<AccessToken> {
+        let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
+        let token = cached.as_ref()?;
+        match token.expires_on {
+            Some(expiry) if expiry - self.refresh_margin <= OffsetDateTime::now_utc() => None,
+            _ => Some(token.clone()),
+        }
+    }
+
+    /// A valid token: the cached one, or a new one from the STS.
+    pub(crate) async fn token(&self) -> Result<AccessToken> {
+        let (sts_endpoint, account_id, scope, credential) = match &self.source {
+            Source::Static(token) => return Ok(token.clone()),
+            Source::Exchange {
+                sts_endpoint,
+                account_id,
+                scope,
+                credential,
+            } => (sts_endpoint, account_id, scope, credential),
+        };
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let _guard = self.refreshing.lock().await;
+        // Someone else may have refreshed while we waited.
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let token = self
+            .exchange(sts_endpoint, *account_id, scope, credential)
+            .await?;
+        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets `rejected` (the service refused it), so the next call exchanges again.
+    pub(crate) fn invalidate(&self, rejected: &AccessToken) {
+        let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
+        if cached.as_ref().map(AccessToken::secret) == Some(rejected.secret()) {
+            *cached = None;
+        }
+    }
+
+    async fn exchange(
+        &self,
+        sts_endpoint: &str,
+        account_id: uuid::Uuid,
+        scope: &str,
+        credential: &Credential,
+    ) -> Result<AccessToken> {
+        let bearer = match credential {
+            Credential::AccountKey(key) => Secret::new(format!("{account_id}:{}", key.expose())),
+            Credential::AccessToken(token) => token.clone(),
+            #[cfg(feature = "entra")]
+            Credential::Entra(entra) => {
+                let token = entra.get_token(&[scope], None).await.map_err(|e| {
+                    Error::Authentication {
+                        status: None,
+                        message: format!("the Entra ID credential gave no token: {e}"),
+                        ms_cv: None,
+                    }
+                })?;
+                Secret::new(token.token.secret().to_string())
+            }
+        };
+        let _ = scope;
+        let auth = RequestAuth::bearer(bearer.expose()).map_err(|_| {
+            Error::validation("credential", "contains characters that cannot be sent in a header")
+        })?;
+        let client = sts::Client::new_with_client(sts_endpoint, self.http.clone(), auth);
+        let span = tracing::info_span!("arr.sts_token", %account_id);
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        let reply = async {
+            loop {
+                self.exchanges.fetch_add(1, Ordering::Relaxed);
+                let result = client
+                    .get_token()
+                    .account_id(account_id)
+                    .api_version(STS_API_VERSION)
+                    .x_mrc_cv(transport::correlation_vector())
+                    .send()
+                    .await;
+                let error = match transport::classify("get STS token", result).await {
+                    Ok(reply) => return Ok(reply),
+                    Err(error) => sts_error(error),
+                };
+                tracing::debug!(attempt, error = %error, "STS exchange failed");
+                let Some(delay) = self.retry.next_delay(&error, attempt, started) else {
+                    return Err(error);
+                };
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+        }
+        .instrument(span)
+        .await?;
+        let token = AccessToken::from_jwt(reply.value.access_token);
+        if token.expires_on.is_none() {
+            tracing::warn!("the STS token carries no readable `exp` claim; it will be refreshed on every call");
+        }
+        Ok(token)
+    }
+}
+
+/// STS refusals are authentication failures; throttling and server errors
+/// stay service errors so that they are retried.
+fn sts_error(error: Error) -> Error {
+    match &error {
+        Error::Service(e) if matches!(e.status, 400 | 401 | 403 | 404) => Error::Authentication {
+            status: Some(e.status),
+            message: format!("the STS refused the credential: {}", e.message),
+            ms_cv: e.ms_cv.clone(),
+        },
+        _ => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: &str) -> String {
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.sig",
+            engine.encode(r#"{"alg":"HS256"}"#),
+            engine.encode(claims)
+        )
+    }
+
+    #[test]
+    fn reads_exp_from_a_jwt() {
+        let expiry = jwt_expiry(&jwt(r#"{"exp":1700000000,"iat":1}"#)).unwrap();
+        assert_eq!(expiry.unix_timestamp(), 1_700_000_000);
+    }
+
+    #[test]
+    fn tolerates_garbage_without_panicking() {
+        for token in ["", "a", "a.b", "a.b.c.d", "a.!!!.c", &jwt("not json"), &jwt(r#"{"exp":"x"}"#)] {
+            assert_eq!(jwt_expiry(token), None, "{token}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let token = AccessToken::from_jwt("canary-token-value");
+        assert!(!format!("{token:?}").contains("canary"));
+        let credential = Credential::account_key("canary-key");
+        assert!(!format!("{credential:?}").contains("canary"));
+    }
+}

@@ -1,0 +1,218 @@
+//! The one error type of the crate.
+
+use crate::models::{ConversionStatus, ServiceErrorDetail, SessionStatus};
+use std::fmt;
+use std::time::Duration;
+
+/// Everything that can go wrong, by cause.
+///
+/// `Display` is one readable line; service errors include the `MS-CV`
+/// correlation vector that Azure support asks for. No variant ever holds an
+/// account key, access token or SAS.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input was rejected locally; nothing was sent.
+    #[error("invalid {field}: {reason}")]
+    Validation {
+        /// Which input (e.g. `session id`, `lease`, `endpoint`).
+        field: &'static str,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// The client could not be configured (missing setting, unreadable certificate...).
+    #[error("configuration: {0}")]
+    Configuration(String),
+
+    /// The credentials were refused, or the STS could not issue a token.
+    #[error("authentication failed{}: {message}{}", status_suffix(*status), ms_cv_suffix(ms_cv))]
+    Authentication {
+        /// HTTP status, when the failure came from a response.
+        status: Option<u16>,
+        /// What the service or credential said.
+        message: String,
+        /// Correlation vector of the failing response.
+        ms_cv: Option<String>,
+    },
+
+    /// The service answered with an error status.
+    #[error("{0}")]
+    Service(Box<ServiceError>),
+
+    /// The request could not be sent or the response could not be read.
+    #[error("transport error during {operation}: {message}")]
+    Transport {
+        /// The operation being attempted.
+        operation: &'static str,
+        /// What went wrong (connection refused, reset...).
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
+    /// A request or an overall wait took longer than allowed.
+    #[error("{operation} timed out after {}", humanize(*after))]
+    Timeout {
+        /// The operation (or poll) that timed out.
+        operation: &'static str,
+        /// How long it ran.
+        after: Duration,
+    },
+
+    /// The service answered with a body this client cannot understand.
+    #[error("unexpected response to {operation}: {message}{}", ms_cv_suffix(ms_cv))]
+    InvalidResponse {
+        /// The operation.
+        operation: &'static str,
+        /// What was wrong with it.
+        message: String,
+        /// Correlation vector of the response.
+        ms_cv: Option<String>,
+    },
+
+    /// A session reached a state that will never become Ready.
+    #[error("session {id} ended {status}{}", detail_suffix(error))]
+    SessionFailed {
+        /// The session.
+        id: String,
+        /// Error, Expired, Stopped or a status this client does not know.
+        status: SessionStatus,
+        /// The service's error object, when it gave one.
+        error: Option<ServiceErrorDetail>,
+    },
+
+    /// A conversion ended without producing an asset.
+    #[error("conversion {id} ended {status}{}", detail_suffix(error))]
+    ConversionFailed {
+        /// The conversion.
+        id: String,
+        /// Failed, Cancelled or a terminal status this client does not know.
+        status: ConversionStatus,
+        /// The service's error object, when it gave one.
+        error: Option<ServiceErrorDetail>,
+    },
+}
+
+/// An error status from the service, with everything it said about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceError {
+    /// The operation that failed.
+    pub operation: &'static str,
+    /// HTTP status code.
+    pub status: u16,
+    /// The service's error code (e.g. `InvalidArgument`), when the body had one.
+    pub code: Option<String>,
+    /// The service's message, or the HTTP reason phrase when the body was empty.
+    pub message: String,
+    /// Nested details from the error body.
+    pub details: Vec<ServiceErrorDetail>,
+    /// The field or resource the error is about.
+    pub target: Option<String>,
+    /// The `MS-CV` correlation vector of the response.
+    pub ms_cv: Option<String>,
+    /// The service's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(target) = &self.target {
+            write!(f, " (target: {target})")?;
+        }
+        f.write_str(&ms_cv_suffix(&self.ms_cv))
+    }
+}
+
+impl Error {
+    pub(crate) fn validation(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Validation {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether trying the same call again may succeed: throttling, server
+    /// errors, connection failures, timeouts and unreadable responses.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Service(e) => matches!(e.status, 408 | 429 | 500 | 502 | 503 | 504),
+            Error::Transport { .. } | Error::Timeout { .. } | Error::InvalidResponse { .. } => {
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The `MS-CV` correlation vector of the response behind this error, if any.
+    pub fn ms_cv(&self) -> Option<&str> {
+        match self {
+            Error::Service(e) => e.ms_cv.as_deref(),
+            Error::Authentication { ms_cv, .. } | Error::InvalidResponse { ms_cv, .. } => {
+                ms_cv.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The HTTP status behind this error, if it came from a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Service(e) => Some(e.status),
+            Error::Authentication { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The service error, for service failures.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The delay the service asked for, if any.
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Service(e) => e.retry_after,
+            _ => None,
+        }
+    }
+}
+
+fn status_suffix(status: Option<u16>) -> String {
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
+fn ms_cv_suffix(ms_cv: &Option<String>) -> String {
+    ms_cv
+        .as_ref()
+        .map(|cv| format!(" [MS-CV {cv}]"))
+        .unwrap_or_default()
+}
+
+fn detail_suffix(error: &Option<ServiceErrorDetail>) -> String {
+    error
+        .as_ref()
+        .map(|e| format!(": {} {}", e.code, e.message))
+        .unwrap_or_default()
+}
+
+pub(crate) fn humanize(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

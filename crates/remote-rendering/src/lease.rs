@@ -1,0 +1,135 @@
+//! The lease keeper: keeps a session alive by extending its lease in time.
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::ids::SessionId;
+use crate::models::{MAX_LEASE_MINUTES, SessionStatus};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// When and how far the [`LeaseKeeper`] extends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseKeeperOptions {
+    /// Extend when less than this much lease is left (default 10 min).
+    pub margin: Duration,
+    /// Extend by this much each time, in whole minutes (default 30 min).
+    pub step: Duration,
+    /// How often the session is checked (default 1 min).
+    pub check_interval: Duration,
+}
+
+impl Default for LeaseKeeperOptions {
+    fn default() -> Self {
+        Self {
+            margin: Duration::from_secs(10 * 60),
+            step: Duration::from_secs(30 * 60),
+            check_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the keeper did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LeaseEvent {
+    /// The lease was raised from one total to another.
+    Extended {
+        /// The total lease before.
+        from: Duration,
+        /// The total lease now.
+        to: Duration,
+    },
+    /// The lease is at the 1,440-minute maximum; it cannot grow further.
+    AtMaximum {
+        /// The lease.
+        lease: Duration,
+    },
+    /// The session left the Starting/Ready states; the keeper has ended.
+    Ended {
+        /// Its final status.
+        status: SessionStatus,
+    },
+}
+
+/// A background task extending a session's lease before it runs out.
+///
+/// Opt-in and bounded by the 1,440-minute maximum. It ends when the session
+/// ends or when this handle is dropped.
+pub struct LeaseKeeper {
+    events: mpsc::Receiver<Result<LeaseEvent>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl LeaseKeeper {
+    pub(crate) fn start(client: Client, id: SessionId, options: LeaseKeeperOptions) -> Result<Self> {
+        crate::client::lease_minutes(options.step)?;
+        if options.check_interval.is_zero() {
+            return Err(Error::validation("check interval", "must be positive"));
+        }
+        let (sender, events) = mpsc::channel(16);
+        let task = tokio::spawn(run(client, id, options, sender));
+        Ok(Self { events, task })
+    }
+
+    /// The next thing the keeper did; `None` once it has ended.
+    pub async fn next_event(&mut self) -> Option<Result<LeaseEvent>> {
+        self.events.recv().await
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn run(
+    client: Client,
+    id: SessionId,
+    options: LeaseKeeperOptions,
+    events: mpsc::Sender<Result<LeaseEvent>>,
+) {
+    let maximum = Duration::from_secs(MAX_LEASE_MINUTES * 60);
+    let mut reported_maximum = false;
+    loop {
+        match client.get_session(&id).await {
+            Ok(session) if session.status.is_terminal() => {
+                let _ = events
+                    .send(Ok(LeaseEvent::Ended {
+                        status: session.status,
+                    }))
+                    .await;
+                return;
+            }
+            Ok(session) => {
+                let lease = session.max_lease.unwrap_or_default();
+                let remaining = session.remaining_lease().unwrap_or_default();
+                if remaining <= options.margin {
+                    if lease >= maximum {
+                        if !reported_maximum {
+                            reported_maximum = true;
+                            let _ = events.send(Ok(LeaseEvent::AtMaximum { lease })).await;
+                        }
+                    } else {
+                        let to = (lease + options.step).min(maximum);
+                        let event = client
+                            .update_lease(&id, to)
+                            .await
+                            .map(|_| LeaseEvent::Extended { from: lease, to });
+                        tracing::info!(session = %id, ?lease, ?to, ok = event.is_ok(), "lease keeper");
+                        if events.send(event).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                let fatal = !error.is_retryable();
+                if events.send(Err(error)).await.is_err() || fatal {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(options.check_interval).await;
+    }
+}

@@ -1,0 +1,92 @@
+//! An Azure Remote Rendering (ARR) client: rendering sessions, asset
+//! conversions, and the Mixed Reality STS tokens that authenticate them.
+//!
+//! Built on the generated `remote-rendering-rest` crate, it adds what the
+//! official SDKs do, and more:
+//!
+//! - **Authentication**: account key, Microsoft Entra ID (feature `entra`,
+//!   through `azure_core`'s `TokenCredential`) or a ready STS token. Tokens
+//!   are cached, refreshed 5 minutes before their `exp`, shared by all
+//!   clones, and concurrent callers share one exchange. A 401 drops the
+//!   token and the call is repeated once.
+//! - **Retries**: 429 (honouring `Retry-After`), 500/502/503/504, connection
+//!   failures and timeouts, with exponential backoff and jitter, bounded in
+//!   attempts and time. Every operation is safe to retry.
+//! - **Pollers** for session startup and conversions that honour
+//!   `Retry-After`, end on every terminal state with a typed error, can be
+//!   awaited or watched as a stream, and resume from a continuation token.
+//! - **Paging** as a `Stream` that follows `@nextLink`.
+//! - **Validation** of ids, leases, endpoints and domains before anything is
+//!   sent, and one [`Error`] type.
+//! - **No secret** (key, token, SAS) in `Debug`, `Display`, errors or traces.
+//!
+//! # Example
+//!
+//! Against the local emulator (the same code works against Azure):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use remote_rendering::{Client, Credential, SessionId, SessionOptions, SessionSize};
+//! use std::time::Duration;
+//!
+//! let emulator = remote_rendering_emulator::Emulator::builder()
+//!     .session_startup(Duration::from_millis(100))
+//!     .start()
+//!     .await?;
+//! let client = Client::builder(&emulator.account_id().to_string(), &emulator.account_domain())
+//!     .endpoint(emulator.endpoint().as_str())
+//!     .sts_endpoint(emulator.sts_endpoint().as_str())
+//!     .credential(Credential::account_key(emulator.account_key()))
+//!     .polling_interval(Duration::from_millis(50))
+//!     .build()?;
+//!
+//! let id = SessionId::generate();
+//! let options = SessionOptions::new(SessionSize::Standard, Duration::from_secs(60 * 60));
+//! let session = client.start_session(&id, &options).await?.wait().await?;
+//! println!("connect to {}", session.hostname.unwrap_or_default());
+//! client.extend_lease(&id, Duration::from_secs(30 * 60)).await?;
+//! client.stop_session(&id).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Defaults compared with the official SDKs
+//!
+//! | | this crate | official SDKs |
+//! |---|---|---|
+//! | token refresh | 5 min before `exp`, one shared exchange | per client, on demand |
+//! | `Retry-After` while polling | honoured | ignored |
+//! | Cancelled conversion | ends the wait with an error | one SDK polls forever |
+//! | poll interval | 2 s Standard, 10 s Premium and conversions | similar fixed intervals |
+//! | lease extension | `extend_lease(by)` computes the total | caller computes the total |
+//! | unknown status values | kept as `Unknown(String)` | vary |
+
+#![warn(missing_docs)]
+
+mod auth;
+mod client;
+pub mod config;
+mod error;
+mod ids;
+mod lease;
+mod models;
+mod poller;
+mod retry;
+mod transport;
+
+pub use auth::{AccessToken, Credential, STS_API_VERSION, jwt_expiry};
+pub use client::{Client, SessionOptions};
+pub use config::{ClientBuilder, DEFAULT_API_VERSION};
+pub use error::{Error, Result, ServiceError};
+pub use ids::{ConversionId, MAX_ID_LEN, SessionId};
+pub use lease::{LeaseEvent, LeaseKeeper, LeaseKeeperOptions};
+pub use models::{
+    Conversion, ConversionInput, ConversionOutput, ConversionStatus, MAX_LEASE_MINUTES, Secret,
+    ServiceErrorDetail, Session, SessionSize, SessionStatus,
+};
+pub use poller::{
+    ConversionPoller, Pollable, PollUpdate, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
+    SessionPoller,
+};
+pub use retry::RetryPolicy;

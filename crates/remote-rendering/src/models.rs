@@ -1,0 +1,435 @@
+//! Domain types: what callers work with instead of the raw wire models.
+
+use crate::error::Error;
+use crate::ids::{ConversionId, SessionId};
+use remote_rendering_rest::types as wire;
+use std::fmt;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// The lease bounds the service documents, in minutes.
+pub const MAX_LEASE_MINUTES: u64 = 1440;
+
+/// Defines an enum with known wire values and an `Unknown(String)` fallback,
+/// so a value the service adds later never breaks deserialization.
+macro_rules! open_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $wire:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+            /// A value this version of the client does not know, kept verbatim.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The value as the service spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $($wire => Self::$variant,)*
+                    other => Self::Unknown(other.to_string()),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+open_enum!(
+    /// Rendering server size.
+    SessionSize {
+        /// Standard server.
+        Standard => "Standard",
+        /// Premium server, for larger models.
+        Premium => "Premium",
+    }
+);
+
+open_enum!(
+    /// Lifecycle state of a rendering session.
+    SessionStatus {
+        /// The VM is being allocated.
+        Starting => "Starting",
+        /// Clients can connect.
+        Ready => "Ready",
+        /// Stopped on request.
+        Stopped => "Stopped",
+        /// The lease ran out.
+        Expired => "Expired",
+        /// The session failed.
+        Error => "Error",
+    }
+);
+
+open_enum!(
+    /// Lifecycle state of an asset conversion.
+    ConversionStatus {
+        /// Accepted, not yet running.
+        NotStarted => "NotStarted",
+        /// Converting.
+        Running => "Running",
+        /// The asset was written to the output container.
+        Succeeded => "Succeeded",
+        /// The conversion failed.
+        Failed => "Failed",
+        /// The conversion was cancelled.
+        Cancelled => "Cancelled",
+    }
+);
+
+impl SessionStatus {
+    /// Whether the session will never change state again.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Stopped | Self::Expired | Self::Error)
+    }
+}
+
+impl ConversionStatus {
+    /// Whether the conversion will never change state again.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// An error object as the service reports it (in error bodies and in the
+/// `error` field of failed sessions and conversions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceErrorDetail {
+    /// Machine-readable code.
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+    /// Nested details.
+    pub details: Vec<ServiceErrorDetail>,
+    /// What the error is about.
+    pub target: Option<String>,
+    /// A more specific inner error.
+    pub inner_error: Option<Box<ServiceErrorDetail>>,
+}
+
+impl From<wire::Error> for ServiceErrorDetail {
+    fn from(e: wire::Error) -> Self {
+        Self {
+            code: e.code,
+            message: e.message,
+            details: e.details.into_iter().map(Into::into).collect(),
+            target: e.target,
+            inner_error: (*e.inner_error).map(|inner| Box::new(inner.into())),
+        }
+    }
+}
+
+/// A rendering session as last reported by the service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The session id.
+    pub id: SessionId,
+    /// Server size.
+    pub size: SessionSize,
+    /// Current state.
+    pub status: SessionStatus,
+    /// Total lease, counted from when the session became Ready.
+    pub max_lease: Option<Duration>,
+    /// Time the session has been Ready (whole minutes, as the service counts).
+    pub elapsed: Option<Duration>,
+    /// Host to connect to, once Ready.
+    pub hostname: Option<String>,
+    /// Port for the runtime handshake.
+    pub handshake_port: Option<u16>,
+    /// Port for ArrInspector.
+    pub arr_inspector_port: Option<u16>,
+    /// Compute the server offers.
+    pub teraflops: Option<f32>,
+    /// When the session was created.
+    pub created_on: Option<OffsetDateTime>,
+    /// Why the session failed, when it did.
+    pub error: Option<ServiceErrorDetail>,
+}
+
+impl Session {
+    /// Lease time left before the session expires, when the service said.
+    pub fn remaining_lease(&self) -> Option<Duration> {
+        Some(self.max_lease?.saturating_sub(self.elapsed.unwrap_or_default()))
+    }
+}
+
+/// Where a conversion reads its input.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConversionInput {
+    /// Blob container holding the input, e.g. `https://account.blob.core.windows.net/input`.
+    pub storage_container_uri: url::Url,
+    /// SAS granting read and list access, when the account is not linked to the storage.
+    pub read_list_sas: Option<Secret>,
+    /// Only blobs under this prefix are read.
+    pub blob_prefix: Option<String>,
+    /// The asset to convert, relative to the container (and prefix), e.g. `models/house.fbx`.
+    pub relative_input_asset_path: String,
+}
+
+/// Where a conversion writes its output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConversionOutput {
+    /// Blob container for the output.
+    pub storage_container_uri: url::Url,
+    /// SAS granting write access, when the account is not linked to the storage.
+    pub write_sas: Option<Secret>,
+    /// Prefix for the written blobs.
+    pub blob_prefix: Option<String>,
+    /// Name of the `.arrAsset` file; defaults to the input's name.
+    pub output_asset_name: Option<String>,
+}
+
+impl fmt::Debug for ConversionInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConversionInput")
+            .field("storage_container_uri", &self.storage_container_uri.as_str())
+            .field("read_list_sas", &self.read_list_sas)
+            .field("blob_prefix", &self.blob_prefix)
+            .field("relative_input_asset_path", &self.relative_input_asset_path)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ConversionOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConversionOutput")
+            .field("storage_container_uri", &self.storage_container_uri.as_str())
+            .field("write_sas", &self.write_sas)
+            .field("blob_prefix", &self.blob_prefix)
+            .field("output_asset_name", &self.output_asset_name)
+            .finish()
+    }
+}
+
+impl ConversionInput {
+    /// Input from `container` (an absolute http(s) URL), converting `asset` (a relative path).
+    pub fn new(container: &str, asset: &str) -> Result<Self, Error> {
+        Ok(Self {
+            storage_container_uri: container_url("input container", container)?,
+            read_list_sas: None,
+            blob_prefix: None,
+            relative_input_asset_path: relative_asset_path(asset)?,
+        })
+    }
+
+    /// Adds a read/list SAS token.
+    pub fn with_sas(mut self, sas: impl Into<Secret>) -> Self {
+        self.read_list_sas = Some(sas.into());
+        self
+    }
+
+    /// Restricts input to blobs under `prefix`.
+    pub fn with_blob_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.blob_prefix = Some(prefix.into());
+        self
+    }
+}
+
+impl ConversionOutput {
+    /// Output into `container` (an absolute http(s) URL).
+    pub fn new(container: &str) -> Result<Self, Error> {
+        Ok(Self {
+            storage_container_uri: container_url("output container", container)?,
+            write_sas: None,
+            blob_prefix: None,
+            output_asset_name: None,
+        })
+    }
+
+    /// Adds a write SAS token.
+    pub fn with_sas(mut self, sas: impl Into<Secret>) -> Self {
+        self.write_sas = Some(sas.into());
+        self
+    }
+
+    /// Writes under `prefix`.
+    pub fn with_blob_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.blob_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Names the output asset (`.arrAsset` is the convention).
+    pub fn with_output_asset_name(mut self, name: impl Into<String>) -> Result<Self, Error> {
+        let name = name.into();
+        if name.is_empty() || name.contains(['/', '\\']) {
+            return Err(Error::validation(
+                "output asset name",
+                "must be a non-empty file name without '/' or '\\'",
+            ));
+        }
+        self.output_asset_name = Some(name);
+        Ok(self)
+    }
+}
+
+fn container_url(field: &'static str, value: &str) -> Result<url::Url, Error> {
+    let url = url::Url::parse(value)
+        .map_err(|e| Error::validation(field, format!("`{value}` is not an absolute URL ({e})")))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(Error::validation(
+            field,
+            "must be an http(s) URL such as https://account.blob.core.windows.net/container",
+        ));
+    }
+    if url.query().is_some() {
+        return Err(Error::validation(
+            field,
+            "must not carry a query; pass a SAS token separately so it is kept secret",
+        ));
+    }
+    Ok(url)
+}
+
+fn relative_asset_path(value: &str) -> Result<String, Error> {
+    let field = "input asset path";
+    if value.is_empty() {
+        return Err(Error::validation(field, "must not be empty"));
+    }
+    if value.starts_with('/') || value.contains("://") || value.contains('\\') {
+        return Err(Error::validation(
+            field,
+            "must be relative to the container, like `models/house.fbx`",
+        ));
+    }
+    if value.split('/').any(|part| part == ".." || part.is_empty()) {
+        return Err(Error::validation(field, "must not contain empty or `..` segments"));
+    }
+    Ok(value.to_string())
+}
+
+/// A secret string (SAS token, account key): kept out of `Debug` and `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is sent.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Self(s.to_string())
+    }
+}
+
+/// A conversion as last reported by the service. SAS tokens are never part of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversion {
+    /// The conversion id.
+    pub id: ConversionId,
+    /// Current state.
+    pub status: ConversionStatus,
+    /// Input container.
+    pub input_container: String,
+    /// Input asset, relative to the container.
+    pub input_asset: String,
+    /// Output container.
+    pub output_container: String,
+    /// URI of the converted asset, once Succeeded.
+    pub output_asset_uri: Option<String>,
+    /// When the conversion was created.
+    pub created_on: Option<OffsetDateTime>,
+    /// Why the conversion failed, when it did.
+    pub error: Option<ServiceErrorDetail>,
+}
+
+fn minutes(value: Option<i64>) -> Option<Duration> {
+    value.and_then(|m| u64::try_from(m).ok()).map(|m| Duration::from_secs(m * 60))
+}
+
+fn port(value: Option<i64>) -> Option<u16> {
+    value.and_then(|p| u16::try_from(p).ok())
+}
+
+fn timestamp(value: &chrono::DateTime<chrono::Utc>) -> Option<OffsetDateTime> {
+    let nanos = i128::from(value.timestamp()) * 1_000_000_000
+        + i128::from(value.timestamp_subsec_nanos());
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+}
+
+impl TryFrom<wire::SessionProperties> for Session {
+    type Error = Error;
+
+    fn try_from(s: wire::SessionProperties) -> Result<Self, Error> {
+        Ok(Self {
+            id: SessionId::new(s.id).map_err(|e| invalid_id("session", e))?,
+            size: SessionSize::from(wire_str(&s.size).as_str()),
+            status: SessionStatus::from(wire_str(&s.status).as_str()),
+            max_lease: minutes(s.max_lease_time_minutes),
+            elapsed: minutes(s.elapsed_time_minutes),
+            hostname: s.hostname,
+            handshake_port: port(s.handshake_port),
+            arr_inspector_port: port(s.arr_inspector_port),
+            teraflops: s.teraflops,
+            created_on: s.creation_time.as_ref().and_then(timestamp),
+            error: s.error.map(Into::into),
+        })
+    }
+}
+
+impl TryFrom<wire::Conversion> for Conversion {
+    type Error = Error;
+
+    fn try_from(c: wire::Conversion) -> Result<Self, Error> {
+        Ok(Self {
+            id: ConversionId::new(c.id).map_err(|e| invalid_id("conversion", e))?,
+            status: ConversionStatus::from(wire_str(&c.status).as_str()),
+            input_container: c.settings.input_location.storage_container_uri,
+            input_asset: c.settings.input_location.relative_input_asset_path,
+            output_container: c.settings.output_location.storage_container_uri,
+            output_asset_uri: c.output.and_then(|o| o.output_asset_uri),
+            created_on: timestamp(&c.creation_time),
+            error: c.error.map(Into::into),
+        })
+    }
+}
+
+fn invalid_id(kind: &str, error: Error) -> Error {
+    Error::InvalidResponse {
+        operation: "decode",
+        message: format!("the service returned an invalid {kind} id: {error}"),
+        ms_cv: None,
+    }
+}
+
+/// The wire spelling of an extensible generated enum.
+fn wire_str(value: &impl serde::Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}

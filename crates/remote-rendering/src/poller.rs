@@ -1,0 +1,347 @@
+//! Pollers for long-running operations: session startup and asset conversion.
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::ids::{ConversionId, SessionId};
+use crate::models::{Conversion, ConversionStatus, Session, SessionSize, SessionStatus};
+use base64::Engine as _;
+use futures::Stream;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// Default interval for Standard sessions when the service gives no `Retry-After`.
+pub const STANDARD_SESSION_INTERVAL: Duration = Duration::from_secs(2);
+/// Default interval for Premium sessions and conversions.
+pub const SLOW_INTERVAL: Duration = Duration::from_secs(10);
+
+/// What one observation of an operation means.
+#[doc(hidden)]
+pub enum Outcome {
+    Pending,
+    Succeeded,
+    Failed(Error),
+}
+
+/// Something a [`Poller`] can wait for.
+pub trait Pollable: Clone + Send + Sync + 'static + sealed::Sealed {
+    /// The status type reported while waiting.
+    type Status: std::fmt::Display;
+    /// The current status.
+    fn status(&self) -> &Self::Status;
+    /// The id of the session or conversion.
+    fn id(&self) -> &str;
+    #[doc(hidden)]
+    const KIND: &'static str;
+    #[doc(hidden)]
+    fn fetch(
+        client: &Client,
+        id: &str,
+    ) -> impl Future<Output = Result<(Self, Option<Duration>)>> + Send;
+    #[doc(hidden)]
+    fn outcome(&self) -> Outcome;
+    #[doc(hidden)]
+    fn default_interval(&self) -> Duration;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::models::Session {}
+    impl Sealed for crate::models::Conversion {}
+}
+
+impl Pollable for Session {
+    type Status = SessionStatus;
+    const KIND: &'static str = "session";
+
+    fn status(&self) -> &SessionStatus {
+        &self.status
+    }
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    async fn fetch(client: &Client, id: &str) -> Result<(Self, Option<Duration>)> {
+        client.get_session_reply(&SessionId::new(id)?).await
+    }
+
+    fn outcome(&self) -> Outcome {
+        match &self.status {
+            SessionStatus::Ready => Outcome::Succeeded,
+            SessionStatus::Starting => Outcome::Pending,
+            // Stopped, Expired, Error and anything unknown will never become Ready.
+            status => Outcome::Failed(Error::SessionFailed {
+                id: self.id.to_string(),
+                status: status.clone(),
+                error: self.error.clone(),
+            }),
+        }
+    }
+
+    fn default_interval(&self) -> Duration {
+        match self.size {
+            SessionSize::Standard => STANDARD_SESSION_INTERVAL,
+            _ => SLOW_INTERVAL,
+        }
+    }
+}
+
+impl Pollable for Conversion {
+    type Status = ConversionStatus;
+    const KIND: &'static str = "conversion";
+
+    fn status(&self) -> &ConversionStatus {
+        &self.status
+    }
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    async fn fetch(client: &Client, id: &str) -> Result<(Self, Option<Duration>)> {
+        client.get_conversion_reply(&ConversionId::new(id)?).await
+    }
+
+    fn outcome(&self) -> Outcome {
+        match &self.status {
+            ConversionStatus::Succeeded => Outcome::Succeeded,
+            ConversionStatus::NotStarted | ConversionStatus::Running => Outcome::Pending,
+            // Failed, Cancelled and unknown states end the wait: one official
+            // SDK polls a Cancelled conversion forever.
+            status => Outcome::Failed(Error::ConversionFailed {
+                id: self.id.to_string(),
+                status: status.clone(),
+                error: self.error.clone(),
+            }),
+        }
+    }
+
+    fn default_interval(&self) -> Duration {
+        SLOW_INTERVAL
+    }
+}
+
+/// One observation made while polling.
+#[derive(Debug, Clone)]
+pub struct PollUpdate<T> {
+    /// The operation as the service reported it.
+    pub value: T,
+    /// When the next poll happens; `None` once the operation is finished.
+    pub next_poll: Option<Duration>,
+    /// Time since the poller was created.
+    pub elapsed: Duration,
+}
+
+/// Waits for a session to become Ready or a conversion to finish.
+///
+/// Await the outcome with [`Poller::wait`], or watch every status change with
+/// [`Poller::updates`]. Dropping a poller only stops polling: the session or
+/// conversion goes on. Store [`Poller::continuation_token`] to resume
+/// elsewhere with `Client::resume_session_poller` / `resume_conversion_poller`.
+pub struct Poller<T: Pollable> {
+    client: Client,
+    id: String,
+    last: Option<T>,
+    next_delay: Option<Duration>,
+    interval: Option<Duration>,
+    timeout: Option<Duration>,
+    started: Instant,
+}
+
+/// Waits for a rendering session to become Ready.
+pub type SessionPoller = Poller<Session>;
+/// Waits for an asset conversion to finish.
+pub type ConversionPoller = Poller<Conversion>;
+
+impl<T: Pollable> std::fmt::Debug for Poller<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller")
+            .field("kind", &T::KIND)
+            .field("id", &self.id)
+            .field("status", &self.last.as_ref().map(|l| l.status().to_string()))
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn encode_continuation(account: &uuid::Uuid, id: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("1:{account}:{id}"))
+}
+
+/// `base64("1:{account}:{id}")` -> (account, id).
+pub(crate) fn decode_continuation(token: &str) -> Option<(String, String)> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut parts = text.splitn(3, ':');
+    if parts.next()? != "1" {
+        return None;
+    }
+    let account = parts.next()?;
+    let id = parts.next()?;
+    uuid::Uuid::parse_str(account).ok()?;
+    Some((account.to_string(), id.to_string()))
+}
+
+impl<T: Pollable> Poller<T> {
+    fn new(client: Client, id: String, last: Option<T>) -> Self {
+        Self {
+            interval: client.polling_interval(),
+            timeout: client.poll_timeout(),
+            client,
+            id,
+            last,
+            next_delay: None,
+            started: Instant::now(),
+        }
+    }
+
+    pub(crate) fn started(client: Client, value: T) -> Self {
+        let id = value.id().to_string();
+        let mut poller = Self::new(client, id, Some(value));
+        poller.next_delay = poller.last.as_ref().map(|v| poller.interval_for(v, None));
+        poller
+    }
+
+    pub(crate) fn resumed(client: Client, id: String) -> Self {
+        Self::new(client, id, None)
+    }
+
+    pub(crate) fn after(mut self, retry_after: Option<Duration>) -> Self {
+        if let Some(delay) = retry_after {
+            self.next_delay = Some(delay);
+        }
+        self
+    }
+
+    /// The id being polled.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The last observation, if any.
+    pub fn last(&self) -> Option<&T> {
+        self.last.as_ref()
+    }
+
+    /// A token to resume this poller later, possibly in another process:
+    /// `base64("1:{accountId}:{id}")`, the Python SDK's format.
+    pub fn continuation_token(&self) -> String {
+        encode_continuation(&self.client.account_id(), &self.id)
+    }
+
+    /// Polls every `interval` unless the service sends `Retry-After`.
+    pub fn with_interval(mut self, interval: Duration) -> Self {
+        self.interval = Some(interval);
+        self
+    }
+
+    /// Gives up waiting after `timeout` (the operation itself goes on).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    fn interval_for(&self, value: &T, retry_after: Option<Duration>) -> Duration {
+        retry_after
+            .or(self.interval)
+            .unwrap_or_else(|| value.default_interval())
+    }
+
+    /// Waits until it is time to poll, then polls once.
+    async fn step(&mut self) -> Result<(PollUpdate<T>, Option<Error>)> {
+        if let Some(delay) = self.next_delay.take() {
+            if let Some(timeout) = self.timeout {
+                let elapsed = self.started.elapsed();
+                if elapsed + delay > timeout {
+                    tokio::time::sleep(timeout.saturating_sub(elapsed)).await;
+                    return Err(Error::Timeout {
+                        operation: if T::KIND == "session" {
+                            "waiting for the session"
+                        } else {
+                            "waiting for the conversion"
+                        },
+                        after: timeout,
+                    });
+                }
+            }
+            tokio::time::sleep(delay).await;
+        }
+        let (value, retry_after) = T::fetch(&self.client, &self.id).await?;
+        let (next_poll, failure) = match value.outcome() {
+            Outcome::Pending => (Some(self.interval_for(&value, retry_after)), None),
+            Outcome::Succeeded => (None, None),
+            Outcome::Failed(error) => (None, Some(error)),
+        };
+        tracing::debug!(kind = T::KIND, id = %self.id, status = %value.status(), ?next_poll, "polled");
+        self.next_delay = next_poll;
+        self.last = Some(value.clone());
+        Ok((
+            PollUpdate {
+                value,
+                next_poll,
+                elapsed: self.started.elapsed(),
+            },
+            failure,
+        ))
+    }
+
+    /// Polls until the operation finishes: `Ok` with the Ready session or
+    /// Succeeded conversion, or the typed error of the terminal state.
+    pub async fn wait(mut self) -> Result<T> {
+        loop {
+            let (update, failure) = self.step().await?;
+            if let Some(error) = failure {
+                return Err(error);
+            }
+            if update.next_poll.is_none() {
+                return Ok(update.value);
+            }
+        }
+    }
+
+    /// Every observation until the operation finishes; the stream ends after
+    /// the terminal one (an `Err` for a failure state).
+    pub fn updates(self) -> impl Stream<Item = Result<PollUpdate<T>>> + Send {
+        futures::stream::unfold(Some(self), |state| async move {
+            let mut poller = state?;
+            match poller.step().await {
+                Ok((update, None)) if update.next_poll.is_some() => {
+                    Some((Ok(update), Some(poller)))
+                }
+                Ok((update, None)) => Some((Ok(update), None)),
+                Ok((_, Some(error))) | Err(error) => Some((Err(error), None)),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continuation_tokens_round_trip() {
+        let account = uuid::Uuid::new_v4();
+        let token = encode_continuation(&account, "my-session");
+        assert_eq!(
+            decode_continuation(&token),
+            Some((account.to_string(), "my-session".to_string()))
+        );
+    }
+
+    #[test]
+    fn continuation_tokens_reject_garbage() {
+        let engine = base64::engine::general_purpose::STANDARD;
+        for token in [
+            "".to_string(),
+            "not base64 !".to_string(),
+            engine.encode("2:00000000-0000-0000-0000-000000000000:x"),
+            engine.encode("1:not-a-uuid:x"),
+            engine.encode("1:00000000-0000-0000-0000-000000000000"),
+            engine.encode([0xff, 0xfe]),
+        ] {
+            assert_eq!(decode_continuation(&token), None, "{token}");
+        }
+    }
+}

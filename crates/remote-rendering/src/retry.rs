@@ -1,0 +1,110 @@
+//! Retries with exponential backoff, jitter and `Retry-After`.
+
+use crate::error::Error;
+use std::time::{Duration, Instant};
+
+/// How failed calls are retried.
+///
+/// Every operation of this crate is safe to retry: creates use client-chosen
+/// ids (an identical retried create returns 200), the lease update sends an
+/// absolute total, and stopping a stopped session succeeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 disables retrying).
+    pub max_retries: u32,
+    /// Delay before the first retry; doubled for each further one.
+    pub initial_delay: Duration,
+    /// Upper bound of one backoff delay.
+    pub max_delay: Duration,
+    /// Upper bound of the whole call, retries included: a retry that would
+    /// start after it is not made.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 5,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_elapsed: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// The backoff before retry number `retry` (0-based), with jitter: a
+    /// random point in the upper half of the exponential delay, so that many
+    /// clients throttled together do not come back together.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exponential = self
+            .initial_delay
+            .saturating_mul(2u32.saturating_pow(retry.min(20)))
+            .min(self.max_delay);
+        let half = exponential / 2;
+        half + half.mul_f64(rand::random::<f64>())
+    }
+
+    /// The delay before retry number `retry` (0-based) after `error`, or
+    /// `None` when the call must give up: the error is not retryable, the
+    /// retries are used up, or the wait would overrun `max_elapsed`. The
+    /// service's `Retry-After` wins over the computed backoff.
+    pub fn next_delay(&self, error: &Error, retry: u32, started: Instant) -> Option<Duration> {
+        if !error.is_retryable() || retry >= self.max_retries {
+            return None;
+        }
+        let delay = error.retry_after().unwrap_or_else(|| self.backoff(retry));
+        if started.elapsed() + delay > self.max_elapsed {
+            tracing::debug!(?delay, "retry budget exhausted");
+            return None;
+        }
+        Some(delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let policy = RetryPolicy {
+            initial_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            ..RetryPolicy::default()
+        };
+        for retry in 0..10 {
+            let full = Duration::from_millis(100 * 2u64.pow(retry)).min(Duration::from_secs(1));
+            let delay = policy.backoff(retry);
+            assert!(delay >= full / 2 && delay <= full, "retry {retry}: {delay:?}");
+        }
+    }
+
+    #[test]
+    fn gives_up_on_non_retryable_errors_and_after_the_bounds() {
+        let policy = RetryPolicy {
+            max_retries: 3,
+            initial_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            max_elapsed: Duration::from_secs(5),
+        };
+        let now = Instant::now();
+        assert_eq!(policy.next_delay(&Error::validation("x", "bad"), 0, now), None);
+        let timeout = Error::Timeout {
+            operation: "test",
+            after: Duration::ZERO,
+        };
+        assert!(policy.next_delay(&timeout, 2, now).is_some());
+        assert_eq!(policy.next_delay(&timeout, 3, now), None);
+        let long_ago = now - Duration::from_secs(10);
+        assert_eq!(policy.next_delay(&timeout, 0, long_ago), None);
+    }
+}

@@ -1,0 +1,299 @@
+//! Turns the generated client's results into this crate's errors, and runs
+//! ARR calls with authentication and retries.
+
+use crate::auth::{AccessToken, TokenCache};
+use crate::error::{Error, Result, ServiceError};
+use crate::retry::RetryPolicy;
+use futures::TryStreamExt as _;
+use progenitor_client::{ByteStream, ResponseValue};
+use remote_rendering_rest::RequestAuth;
+use reqwest::header::HeaderMap;
+use futures::future::BoxFuture;
+use std::time::{Duration, Instant};
+use tracing::Instrument as _;
+
+/// What a generated operation returns.
+pub(crate) type Raw<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
+
+/// A decoded success: the value and the response headers.
+pub(crate) struct Reply<T> {
+    pub(crate) value: T,
+    pub(crate) headers: HeaderMap,
+}
+
+impl<T> Reply<T> {
+    /// The service's `Retry-After`, if it sent one.
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
+        retry_after(&self.headers)
+    }
+}
+
+/// A fresh correlation vector for the STS's `X-MRC-CV` header.
+pub(crate) fn correlation_vector() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 12] = rand::random();
+    format!(
+        "{}.0",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `Retry-After` as delay-seconds or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = header(headers, "retry-after")?;
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds.min(24 * 3600)));
+    }
+    let format = time::format_description::well_known::Rfc2822;
+    let when = time::OffsetDateTime::parse(value, &format).ok()?;
+    let delta = when - time::OffsetDateTime::now_utc();
+    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
+}
+
+/// Classifies the outcome of one generated call.
+pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Result<Reply<T>> {
+    use progenitor_client::Error as E;
+    match result {
+        Ok(value) => {
+            let headers = value.headers().clone();
+            Ok(Reply {
+                value: value.into_inner(),
+                headers,
+            })
+        }
+        Err(E::ErrorResponse(response)) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response
+                .into_inner()
+                .into_inner()
+                .try_fold(Vec::new(), |mut all, chunk| async move {
+                    all.extend_from_slice(&chunk);
+                    Ok(all)
+                })
+                .await
+                .unwrap_or_default();
+            Err(status_error(operation, status, &headers, &body))
+        }
+        Err(E::UnexpectedResponse(response)) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.unwrap_or_default();
+            if (200..300).contains(&status) {
+                return Err(Error::InvalidResponse {
+                    operation,
+                    message: format!("HTTP {status} is not a documented success status"),
+                    ms_cv: header(&headers, "ms-cv"),
+                });
+            }
+            Err(status_error(operation, status, &headers, &body))
+        }
+        Err(E::CommunicationError(e)) | Err(E::ResponseBodyError(e)) | Err(E::InvalidUpgrade(e)) => {
+            Err(transport_error(operation, e))
+        }
+        Err(E::InvalidResponsePayload(body, e)) => Err(Error::InvalidResponse {
+            operation,
+            message: format!("the body ({} bytes) does not match the API: {e}", body.len()),
+            ms_cv: None,
+        }),
+        Err(E::InvalidRequest(message)) => Err(Error::validation("request", message)),
+        Err(E::Custom(message)) => Err(Error::Transport {
+            operation,
+            message,
+            source: None,
+        }),
+    }
+}
+
+pub(crate) fn transport_error(operation: &'static str, e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        return Error::Timeout {
+            operation,
+            after: Duration::ZERO,
+        };
+    }
+    // reqwest's Display includes the URL, which holds no secret here (SAS and
+    // keys never travel in URLs this client builds).
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(inner) = source {
+        message = format!("{message}: {inner}");
+        source = inner.source();
+    }
+    Error::Transport {
+        operation,
+        message,
+        source: Some(e),
+    }
+}
+
+/// Builds the error for an error status, decoding the spec's error body when present.
+pub(crate) fn status_error(
+    operation: &'static str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Error {
+    let ms_cv = header(headers, "ms-cv");
+    let decoded = serde_json::from_slice::<remote_rendering_rest::types::ErrorResponse>(body).ok();
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("error")
+        .to_string();
+    if status == 401 || status == 403 {
+        let message = decoded
+            .as_ref()
+            .map(|d| d.error.message.clone())
+            .or_else(|| header(headers, "www-authenticate"))
+            .unwrap_or(reason);
+        return Error::Authentication {
+            status: Some(status),
+            message,
+            ms_cv,
+        };
+    }
+    let (code, message, details, target) = match decoded {
+        Some(d) => (
+            Some(d.error.code),
+            d.error.message,
+            d.error.details.into_iter().map(Into::into).collect(),
+            d.error.target,
+        ),
+        None => (None, reason, Vec::new(), None),
+    };
+    Error::Service(Box::new(ServiceError {
+        operation,
+        status,
+        code,
+        message,
+        details,
+        target,
+        ms_cv,
+        retry_after: retry_after(headers),
+    }))
+}
+
+/// Runs one ARR operation: takes a token, sends, classifies, retries; a 401
+/// drops the cached token and the call is repeated once with a new one.
+///
+/// `send` gets a generated client that carries the current token and returns
+/// the operation's future (owning everything it needs, so that the future is
+/// `Send + 'static` and can run on any task).
+pub(crate) async fn call<T>(
+    http: &reqwest::Client,
+    endpoint: &str,
+    tokens: &TokenCache,
+    retry: &RetryPolicy,
+    operation: &'static str,
+    resource: &str,
+    mut send: impl FnMut(remote_rendering_rest::Client) -> BoxFuture<'static, Raw<T>>,
+) -> Result<Reply<T>> {
+    let span = tracing::info_span!("arr.call", operation, resource);
+    async move {
+        let started = Instant::now();
+        let mut refreshed = false;
+        let mut attempt = 0;
+        loop {
+            let token = tokens.token().await?;
+            let client = rest_client(http, endpoint, &token)?;
+            let outcome = classify(operation, send(client).await).await;
+            log_attempt(operation, attempt, &outcome);
+            let error = match outcome {
+                Ok(reply) => return Ok(reply),
+                Err(Error::Authentication {
+                    status: Some(401), ..
+                }) if !refreshed => {
+                    refreshed = true;
+                    tracing::debug!(operation, "401: refreshing the access token once");
+                    tokens.invalidate(&token);
+                    continue;
+                }
+                Err(error) => error,
+            };
+            let Some(delay) = retry.next_delay(&error, attempt, started) else {
+                return Err(error);
+            };
+            tracing::debug!(operation, attempt, ?delay, "retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+fn log_attempt<T>(operation: &'static str, attempt: u32, outcome: &Result<Reply<T>>) {
+    match outcome {
+        Ok(reply) => tracing::debug!(
+            operation,
+            attempt,
+            status = "ok",
+            ms_cv = header(&reply.headers, "ms-cv").as_deref().unwrap_or(""),
+        ),
+        Err(error) => tracing::debug!(
+            operation,
+            attempt,
+            status = error.status().unwrap_or(0),
+            ms_cv = error.ms_cv().unwrap_or(""),
+            error = %error,
+        ),
+    }
+}
+
+fn rest_client(
+    http: &reqwest::Client,
+    endpoint: &str,
+    token: &AccessToken,
+) -> Result<remote_rendering_rest::Client> {
+    let auth = RequestAuth::bearer(token.secret()).map_err(|_| Error::Authentication {
+        status: None,
+        message: "the access token contains characters that cannot be sent in a header".into(),
+        ms_cv: None,
+    })?;
+    Ok(remote_rendering_rest::Client::new_with_client(
+        endpoint,
+        http.clone(),
+        auth,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_accepts_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        headers.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn error_bodies_become_typed_service_errors() {
+        let mut headers = HeaderMap::new();
+        headers.insert("ms-cv", "abc.1".parse().unwrap());
+        let body = br#"{"error":{"code":"InvalidArgument","message":"bad lease","target":"maxLeaseTimeMinutes"}}"#;
+        let error = status_error("update session", 422, &headers, body);
+        let service = error.service_error().unwrap();
+        assert_eq!(service.code.as_deref(), Some("InvalidArgument"));
+        assert_eq!(service.target.as_deref(), Some("maxLeaseTimeMinutes"));
+        assert_eq!(error.to_string(), "update session failed with HTTP 422 InvalidArgument: bad lease (target: maxLeaseTimeMinutes) [MS-CV abc.1]");
+        assert!(!error.is_retryable());
+        let throttled = status_error("get session", 429, &HeaderMap::new(), b"");
+        assert!(throttled.is_retryable());
+        assert_eq!(throttled.service_error().unwrap().message, "Too Many Requests");
+    }
+}
