@@ -216,11 +216,12 @@ fn prose(document: &Value) -> BTreeMap<String, String> {
                     if !keys_are_names && EXAMPLE_KEYWORDS.contains(&key.as_str()) {
                         continue;
                     }
-                    if !keys_are_names && PROSE_KEYWORDS.contains(&key.as_str()) {
-                        if let Value::String(text) = child {
-                            out.insert(here, text.clone());
-                            continue;
-                        }
+                    if !keys_are_names
+                        && PROSE_KEYWORDS.contains(&key.as_str())
+                        && let Value::String(text) = child
+                    {
+                        out.insert(here, text.clone());
+                        continue;
                     }
                     let names = child_is_name_map(key, child, keys_are_names);
                     walk(child, names, &here, out);

@@ -2,7 +2,9 @@
 //! token call, sent through the generated client to a capture server on
 //! 127.0.0.1. Each snapshot shows what goes on the wire (method, path, query,
 //! the headers that matter, body), so a regeneration that changes a request
-//! shows up as a reviewable snapshot diff.
+//! shows up as a reviewable snapshot diff. The request is asserted before the
+//! reply is checked: when a request changed, its diff says more than the
+//! failed reply.
 //!
 //! The error tests check that error statuses, with or without a body, reach
 //! the caller as `Error::ErrorResponse` with status and headers readable.
@@ -262,7 +264,7 @@ fn session_size() -> types::SessionSize {
 #[tokio::test]
 async fn create_session() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .arr()
             .create_session()
@@ -275,17 +277,17 @@ async fn create_session() {
             })
             .send(),
     )
-    .await
-    .expect("create_session succeeds");
+    .await;
+    insta::assert_json_snapshot!("create_session", server.single_request());
+    let response = result.expect("create_session succeeds");
     assert_eq!(response.status(), 201);
     assert_eq!(response.id, "s1");
-    insta::assert_json_snapshot!("create_session", server.single_request());
 }
 
 #[tokio::test]
 async fn get_session() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .arr()
             .get_session()
@@ -294,19 +296,19 @@ async fn get_session() {
             .api_version(API_VERSION)
             .send(),
     )
-    .await
-    .expect("get_session succeeds");
+    .await;
+    insta::assert_json_snapshot!("get_session", server.single_request());
+    let response = result.expect("get_session succeeds");
     assert_eq!(
         response.status,
         types::SessionStatus::Known(types::SessionStatusKnown::Ready)
     );
-    insta::assert_json_snapshot!("get_session", server.single_request());
 }
 
 #[tokio::test]
 async fn update_session() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .arr()
             .update_session()
@@ -318,16 +320,16 @@ async fn update_session() {
             })
             .send(),
     )
-    .await
-    .expect("update_session succeeds");
-    assert_eq!(response.id, "s1");
+    .await;
     insta::assert_json_snapshot!("update_session", server.single_request());
+    let response = result.expect("update_session succeeds");
+    assert_eq!(response.id, "s1");
 }
 
 #[tokio::test]
 async fn stop_session() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .arr()
             .stop_session()
@@ -336,16 +338,16 @@ async fn stop_session() {
             .api_version(API_VERSION)
             .send(),
     )
-    .await
-    .expect("stop_session succeeds");
-    assert_eq!(response.status(), 204);
+    .await;
     insta::assert_json_snapshot!("stop_session", server.single_request());
+    let response = result.expect("stop_session succeeds");
+    assert_eq!(response.status(), 204);
 }
 
 #[tokio::test]
 async fn list_sessions() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .arr()
             .list_sessions()
@@ -353,11 +355,11 @@ async fn list_sessions() {
             .api_version(API_VERSION)
             .send(),
     )
-    .await
-    .expect("list_sessions succeeds");
+    .await;
+    insta::assert_json_snapshot!("list_sessions", server.single_request());
+    let response = result.expect("list_sessions succeeds");
     assert_eq!(response.sessions.len(), 1);
     assert_eq!(response.next_link, None);
-    insta::assert_json_snapshot!("list_sessions", server.single_request());
 }
 
 fn conversion_settings() -> types::CreateConversionSettings {
@@ -382,7 +384,7 @@ fn conversion_settings() -> types::CreateConversionSettings {
 #[tokio::test]
 async fn create_conversion() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .arr()
             .create_conversion()
@@ -392,17 +394,17 @@ async fn create_conversion() {
             .body(conversion_settings())
             .send(),
     )
-    .await
-    .expect("create_conversion succeeds");
+    .await;
+    insta::assert_json_snapshot!("create_conversion", server.single_request());
+    let response = result.expect("create_conversion succeeds");
     assert_eq!(response.status(), 201);
     assert_eq!(response.id, "c1");
-    insta::assert_json_snapshot!("create_conversion", server.single_request());
 }
 
 #[tokio::test]
 async fn get_conversion() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .arr()
             .get_conversion()
@@ -411,19 +413,19 @@ async fn get_conversion() {
             .api_version(API_VERSION)
             .send(),
     )
-    .await
-    .expect("get_conversion succeeds");
+    .await;
+    insta::assert_json_snapshot!("get_conversion", server.single_request());
+    let response = result.expect("get_conversion succeeds");
     assert_eq!(
         response.status,
         types::ConversionStatus::Known(types::ConversionStatusKnown::Running)
     );
-    insta::assert_json_snapshot!("get_conversion", server.single_request());
 }
 
 #[tokio::test]
 async fn list_conversions() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .arr()
             .list_conversions()
@@ -431,16 +433,16 @@ async fn list_conversions() {
             .api_version(API_VERSION)
             .send(),
     )
-    .await
-    .expect("list_conversions succeeds");
-    assert_eq!(response.conversions.len(), 1);
+    .await;
     insta::assert_json_snapshot!("list_conversions", server.single_request());
+    let response = result.expect("list_conversions succeeds");
+    assert_eq!(response.conversions.len(), 1);
 }
 
 #[tokio::test]
 async fn sts_get_token() {
     let server = CaptureServer::start().await;
-    let response = within(
+    let result = within(
         server
             .sts()
             .get_token()
@@ -449,10 +451,10 @@ async fn sts_get_token() {
             .x_mrc_cv("wire-test-cv.1")
             .send(),
     )
-    .await
-    .expect("get_token succeeds");
-    assert_eq!(response.access_token, "sts-access-token");
+    .await;
     insta::assert_json_snapshot!("sts_get_token", server.single_request());
+    let response = result.expect("get_token succeeds");
+    assert_eq!(response.access_token, "sts-access-token");
 }
 
 fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {

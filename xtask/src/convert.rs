@@ -253,6 +253,16 @@ impl Converter<'_> {
             }
         }
 
+        if let Some(consumes) = root.get("consumes").and_then(Value::as_array)
+            && consumes
+                .iter()
+                .any(|c| c.as_str() != Some("application/json"))
+        {
+            return err(
+                "/consumes",
+                "only application/json request bodies are supported",
+            );
+        }
         let mut out = Map::new();
         out.insert("openapi".into(), json!("3.0.3"));
         out.insert(
@@ -347,6 +357,26 @@ impl Converter<'_> {
         err("", "neither `host` nor `x-ms-parameterized-host` is given")
     }
 
+    /// Whether dropping the group prefix gives `stripped` to one operation
+    /// only; otherwise the original ids are kept so that they stay distinct.
+    fn stripped_id_is_unique(&self, stripped: &str) -> bool {
+        let ids = self
+            .source
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|paths| paths.values())
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.values())
+            .filter_map(|operation| operation.get("operationId").and_then(Value::as_str));
+        ids.filter(|id| {
+            let short = id.split_once('_').map(|(_, rest)| rest).unwrap_or(id);
+            short == stripped
+        })
+        .count()
+            == 1
+    }
+
     /// Looks up a local reference (`#/a/b`) in the source document.
     fn lookup(&self, reference: &str, path: &str) -> Result<Value> {
         let pointer = reference.strip_prefix('#').ok_or_else(|| ConvertError {
@@ -364,8 +394,11 @@ impl Converter<'_> {
 
     /// Follows `$ref` chains into `x-components` or Swagger's shared `responses`,
     /// inlining them (OpenAPI 3.0 cannot reference those places).
-    fn inline_ref(&mut self, value: &Value, path: &str) -> Result<Value> {
+    /// Returns the resolved value and the JSON path where it is defined, so
+    /// that later errors point into the file where the construct really is.
+    fn inline_ref(&mut self, value: &Value, path: &str) -> Result<(Value, String)> {
         let mut current = value.clone();
+        let mut defined_at = path.to_string();
         let mut hops = 0;
         while let Some(reference) = current.get("$ref").and_then(Value::as_str) {
             hops += 1;
@@ -373,14 +406,15 @@ impl Converter<'_> {
                 return err(path, "reference cycle");
             }
             let reference = reference.to_string();
-            current = self.lookup(&reference, &join(path, "$ref"))?;
+            current = self.lookup(&reference, &join(&defined_at, "$ref"))?;
             self.note(
-                path,
+                &defined_at,
                 "inline-component-ref",
                 format!("inlined `{reference}`"),
             );
+            defined_at = reference.trim_start_matches('#').to_string();
         }
-        Ok(current)
+        Ok((current, defined_at))
     }
 
     fn paths(&mut self, root: &Map<String, Value>) -> Result<Value> {
@@ -391,10 +425,16 @@ impl Converter<'_> {
         for (route, item) in as_object(paths, "/paths")? {
             let item_path = join("/paths", route);
             let item = as_object(item, &item_path)?;
-            let shared_parameters = item
-                .get("parameters")
-                .map(|p| p.as_array().cloned().unwrap_or_default())
-                .unwrap_or_default();
+            let shared_parameters = match item.get("parameters") {
+                None => Vec::new(),
+                Some(Value::Array(parameters)) => parameters.clone(),
+                Some(other) => {
+                    return err(
+                        &join(&item_path, "parameters"),
+                        format!("expected an array, found {}", kind(other)),
+                    );
+                }
+            };
             let mut item_out = Map::new();
             for (key, value) in item {
                 if key == "parameters" {
@@ -435,7 +475,11 @@ impl Converter<'_> {
                         message: "expected a string".into(),
                     })?;
                     let id = match original.split_once('_') {
-                        Some((group, rest)) if !group.is_empty() && !rest.is_empty() => {
+                        Some((group, rest))
+                            if !group.is_empty()
+                                && !rest.is_empty()
+                                && self.stripped_id_is_unique(rest) =>
+                        {
                             self.note(
                                 &join(op_path, key),
                                 "operation-id",
@@ -550,7 +594,7 @@ impl Converter<'_> {
                     let name = &r["#/parameters/".len()..];
                     (self.lookup(r, &ppath)?, Some(name.to_string()))
                 }
-                Some(_) => (self.inline_ref(parameter, &ppath)?, None),
+                Some(_) => (self.inline_ref(parameter, &ppath)?.0, None),
                 None => (parameter.clone(), None),
             };
             let resolved_obj = as_object(&resolved, &ppath)?;
@@ -681,10 +725,11 @@ impl Converter<'_> {
             }
             let is_default = code == "default";
             let is_error = is_default || code.starts_with('4') || code.starts_with('5');
-            if !is_default && !(code.len() == 3 && code.chars().all(|c| c.is_ascii_digit())) {
+            let numeric = code.len() == 3 && code.chars().all(|c| c.is_ascii_digit());
+            if !(is_default || numeric) {
                 return err(&rpath, "unsupported status code");
             }
-            let response = self.inline_ref(response, &rpath)?;
+            let (response, rpath) = self.inline_ref(response, &rpath)?;
             let response = as_object(&response, &rpath)?;
             let mut r = Map::new();
             r.insert(
@@ -758,7 +803,7 @@ impl Converter<'_> {
         let mut out = Map::new();
         for (name, header) in as_object(headers, path)? {
             let hpath = join(path, name);
-            let header = self.inline_ref(header, &hpath)?;
+            let (header, hpath) = self.inline_ref(header, &hpath)?;
             let header = as_object(&header, &hpath)?;
             let mut h = Map::new();
             let mut schema = Map::new();
@@ -962,6 +1007,9 @@ impl Converter<'_> {
         for (key, value) in schema {
             let kpath = join(path, key);
             match key.as_str() {
+                "type" if value == "file" => {
+                    return err(&kpath, "`type: file` (raw file bodies) is not supported");
+                }
                 k if PLAIN_SCHEMA_KEYWORDS.contains(&k) => {
                     out.insert(key.clone(), value.clone());
                 }
@@ -1069,7 +1117,7 @@ fn is_component_parameter(root: &Map<String, Value>, name: &str) -> bool {
 }
 
 /// `session_status` / `sessionStatus` -> `SessionStatus`.
-fn pascal_case(name: &str) -> String {
+pub fn pascal_case(name: &str) -> String {
     let mut out = String::new();
     let mut upper = true;
     for c in name.chars() {

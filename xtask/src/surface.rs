@@ -65,7 +65,7 @@ pub fn listing(module: &str, document: &OpenAPI, generated: &str) -> Result<Stri
                     errors.push(status);
                 }
             }
-            let builder = pascal_case(&id);
+            let builder = crate::convert::pascal_case(&id);
             let (ok_type, err_type) = send_types
                 .get(&builder)
                 .cloned()
@@ -112,22 +112,6 @@ fn resolve_parameter(
     };
     let data = parameter.parameter_data_ref();
     Some((data.name.clone(), location, data.required))
-}
-
-fn pascal_case(id: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in id.chars() {
-        if c == '_' || c == '-' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn tokens(t: &impl ToTokens) -> String {

@@ -840,7 +840,6 @@ fn unsupported_constructs() {
 /// Swagger 2.0's `type: file` has no OpenAPI 3.0 equivalent; passed on, it
 /// makes progenitor panic (`not yet implemented: invalid type: file`).
 #[test]
-#[ignore = "converter bug: `type: file` is passed through instead of failing with its path (see report)"]
 fn file_type_is_rejected_with_its_path() {
     let input = api(
         json!({ "/widgets": { "get": {
@@ -857,7 +856,6 @@ fn file_type_is_rejected_with_its_path() {
 /// A document-level `consumes` other than JSON is as unsupported as an
 /// operation-level one.
 #[test]
-#[ignore = "converter bug: a top-level non-JSON `consumes` is silently accepted (see report)"]
 fn top_level_non_json_consumes_is_rejected() {
     let input = api_with(
         json!({ "/widgets": { "put": {
@@ -874,7 +872,6 @@ fn top_level_non_json_consumes_is_rejected() {
 
 /// Path-level `parameters` that are not an array must not vanish silently.
 #[test]
-#[ignore = "converter bug: non-array path-level `parameters` are silently dropped (see report)"]
 fn malformed_path_level_parameters_are_rejected() {
     let input = api(
         json!({ "/widgets": {
@@ -891,7 +888,6 @@ fn malformed_path_level_parameters_are_rejected() {
 /// (progenitor then rejects the document: "duplicate operation ID", with no
 /// JSON path).
 #[test]
-#[ignore = "converter bug: stripping `Group_` prefixes can give two operations the same operationId (see report)"]
 fn stripped_operation_ids_stay_unique() {
     let input = api(
         json!({
@@ -1111,7 +1107,6 @@ fn committed_specs_convert_with_known_rules_only() {
 /// An unsupported construct inside an inlined `x-components` entry: the
 /// error should name where it sits in the file.
 #[test]
-#[ignore = "converter bug: errors inside inlined x-components name the place of use, a path absent from the file (see report)"]
 fn error_inside_an_inlined_component_names_its_place_in_the_file() {
     let input = api_with(
         get_widgets(
