@@ -18,14 +18,20 @@ fn listed_status_is_known() {
 fn unlisted_status_is_other() {
     let status: SessionStatus =
         serde_json::from_value(json!("Hibernating")).expect("an unlisted value parses");
-    assert_eq!(status, SessionStatus::Other("Hibernating".into()));
+    assert_eq!(
+        status,
+        SessionStatus::Other("Hibernating".to_string().try_into().unwrap())
+    );
 }
 
 #[test]
 fn known_values_are_case_sensitive() {
     // The service spells its values exactly; another spelling is "other".
     let status: SessionStatus = serde_json::from_value(json!("ready")).expect("parses");
-    assert_eq!(status, SessionStatus::Other("ready".into()));
+    assert_eq!(
+        status,
+        SessionStatus::Other("ready".to_string().try_into().unwrap())
+    );
 }
 
 #[test]
@@ -45,8 +51,14 @@ fn a_session_with_unlisted_status_and_size_deserializes() {
         "hostname": "s1.example.invalid"
     }))
     .expect("a response with new enum values still parses");
-    assert_eq!(session.status, SessionStatus::Other("Hibernating".into()));
-    assert_eq!(session.size, SessionSize::Other("Gigantic".into()));
+    assert_eq!(
+        session.status,
+        SessionStatus::Other("Hibernating".to_string().try_into().unwrap())
+    );
+    assert_eq!(
+        session.size,
+        SessionSize::Other("Gigantic".to_string().try_into().unwrap())
+    );
 }
 
 #[test]
@@ -57,7 +69,10 @@ fn conversion_status_is_extensible_too() {
         ConversionStatus::Known(ConversionStatusKnown::Succeeded)
     );
     let other: ConversionStatus = serde_json::from_value(json!("Queued")).expect("parses");
-    assert_eq!(other, ConversionStatus::Other("Queued".into()));
+    assert_eq!(
+        other,
+        ConversionStatus::Other("Queued".to_string().try_into().unwrap())
+    );
 }
 
 #[test]

@@ -55,7 +55,7 @@ pub const RULES: &[(&str, &str)] = &[
     (
         "extensible-enum",
         "`x-ms-enum.modelAsString: true` means the service may add values: the enum is emitted \
-         as `oneOf` [known values, any string] so an unlisted value deserializes instead of \
+         as `oneOf` [known values, any other string] so an unlisted value deserializes instead of \
          failing",
     ),
     (
@@ -1079,7 +1079,7 @@ impl Converter<'_> {
             self.note(
                 path,
                 "extensible-enum",
-                "modelAsString enum -> oneOf [known values, any string]",
+                "modelAsString enum -> oneOf [known values, any other string]",
             );
             let mut wrapped = Map::new();
             for key in ["title", "description"] {
@@ -1091,7 +1091,7 @@ impl Converter<'_> {
                 "oneOf".into(),
                 json!([
                     { "title": format!("{name}Known"), "type": ty, "enum": values },
-                    { "title": format!("{name}Other"), "type": ty }
+                    { "title": format!("{name}Other"), "type": ty, "not": { "enum": values.clone() } }
                 ]),
             );
             wrapped.extend(out);

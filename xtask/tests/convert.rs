@@ -262,7 +262,7 @@ fn rule_cases() -> Vec<RuleCase> {
             )],
         },
         RuleCase {
-            name: "a modelAsString enum definition becomes oneOf [known values, any string]",
+            name: "a modelAsString enum definition becomes oneOf [known values, any other string]",
             input: api(
                 json!({}),
                 json!({ "widget_kind": {
@@ -279,7 +279,7 @@ fn rule_cases() -> Vec<RuleCase> {
                     "/components/schemas/widget_kind/oneOf",
                     Some(json!([
                         { "title": "WidgetKindKnown", "type": "string", "enum": ["Round", "Square"] },
-                        { "title": "WidgetKindOther", "type": "string" }
+                        { "title": "WidgetKindOther", "type": "string", "not": { "enum": ["Round", "Square"] } }
                     ])),
                 ),
                 (
@@ -308,7 +308,7 @@ fn rule_cases() -> Vec<RuleCase> {
                 "/components/schemas/Widget/properties/shade/oneOf",
                 Some(json!([
                     { "title": "ShadeKindKnown", "type": "string", "enum": ["Light", "Dark"] },
-                    { "title": "ShadeKindOther", "type": "string" }
+                    { "title": "ShadeKindOther", "type": "string", "not": { "enum": ["Light", "Dark"] } }
                 ])),
             )],
         },

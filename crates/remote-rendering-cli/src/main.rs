@@ -1,1 +1,88 @@
-fn main() {}
+//! `arr`: manage Azure Remote Rendering sessions and asset conversions from a
+//! terminal or CI, on top of the `remote-rendering` client.
+//!
+//! stdout carries results (tables or one JSON document); everything else
+//! (progress, hints, logs, errors) goes to stderr. Exit codes are listed in
+//! [`error::EXIT_CODES_HELP`].
+
+mod cli;
+mod commands;
+mod duration;
+mod error;
+mod output;
+mod quickstart;
+mod settings;
+mod wait;
+
+use clap::Parser as _;
+use cli::{Cli, Command};
+use commands::Context;
+use error::{CliError, CliResult};
+use output::Printer;
+use settings::ArrConfig;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose, matches!(cli.command, Command::Emulator(_)));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(error::SERVICE);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::from(error::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> CliResult {
+    let config = match &cli.config {
+        Some(path) => ArrConfig::load(path)?,
+        None => ArrConfig::default(),
+    };
+    let ctx = Context {
+        printer: Printer::new(cli.output),
+        config,
+    };
+    match cli.command {
+        Command::Session(cmd) => commands::session(&ctx, cmd).await,
+        Command::Conversion(cmd) => commands::conversion(&ctx, cmd).await,
+        Command::Token(args) => commands::token(&ctx, args).await,
+        Command::Emulator(args) => remote_rendering_emulator::cli::run(args)
+            .await
+            .map_err(CliError::service),
+        Command::Quickstart(args) => quickstart::run(&ctx.printer, args).await,
+    }
+}
+
+/// Logs go to stderr. `-v` raises the level of this program and the client
+/// library only: dependencies (HTTP stack) stay at `warn`, so request headers
+/// with credentials are never logged. `RUST_LOG` overrides everything.
+fn init_tracing(verbose: u8, emulator: bool) {
+    let level = ["warn", "info", "debug", "trace"][usize::from(verbose.min(3))];
+    // The emulator logs its requests at info, as `arr-emulator` does.
+    let emulator_level = if emulator && verbose == 0 {
+        "info"
+    } else {
+        level
+    };
+    let default = format!(
+        "warn,arr={level},remote_rendering={level},remote_rendering_emulator={emulator_level}"
+    );
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter)
+        .init();
+}

@@ -36,6 +36,22 @@
 //!   redaction, `Retry-After` while running, listing with paging.
 //! * Per-account rate limits, fault injection, a controllable clock, TLS.
 //!
+//! # Admin HTTP routes
+//!
+//! For clients that run the emulator as a process (`arr-emulator`), the same
+//! controls are served under the reserved prefix `/_emulator/` (no
+//! authentication; these requests stay out of [`EmulatorHandle::requests`]):
+//!
+//! * `POST /_emulator/faults` with
+//!   `{"route": "GetSession", "fault": {"kind": "status", "status": 503, "retry_after_secs": 1, "times": 2}}`;
+//!   other kinds: `latency` (`delay_ms`), `drop_before_handler`,
+//!   `drop_after_apply`, `truncated_body`, `non_json_body` (each with `times`).
+//! * `DELETE /_emulator/faults` clears pending faults.
+//! * `POST /_emulator/clock/advance` with `{"millis": 60000}`.
+//! * `POST /_emulator/sessions/{id}/error` and
+//!   `POST /_emulator/conversions/{id}/failure` with `{"code", "message"}`.
+//! * `GET /_emulator/requests` returns the request log as JSON.
+//!
 //! # What is not modelled
 //!
 //! Real rendering VMs (hostnames do not resolve), Azure Storage (inputs are
@@ -46,6 +62,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+pub mod cli;
 mod clock;
 mod faults;
 mod server;
@@ -506,5 +523,16 @@ impl Drop for EmulatorHandle {
     fn drop(&mut self) {
         // The accept loop watches this signal and ends on its own.
         let _ = self.stop.send(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn handles_can_be_shared_across_tasks() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<super::EmulatorHandle>();
+        assert_send_sync::<super::Faults>();
+        assert_send_sync::<super::Clock>();
     }
 }

@@ -1,84 +1,10 @@
 //! `arr-emulator`: runs the Azure Remote Rendering + STS emulator as a
 //! process. Prints one JSON line with the connection details on stdout; logs
-//! go to stderr.
-
-use std::io::Write as _;
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
-use std::time::Duration;
+//! go to stderr. The flags and the work live in
+//! [`remote_rendering_emulator::cli`], which `arr emulator` shares.
 
 use clap::Parser;
-use remote_rendering_emulator::Emulator;
-
-/// Local emulator of Azure Remote Rendering (2021-01-01) and the Mixed Reality STS.
-#[derive(Debug, Parser)]
-#[command(name = "arr-emulator", version)]
-struct Args {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1", env = "ARR_EMULATOR_ADDRESS")]
-    address: IpAddr,
-    /// Port to listen on; 0 picks a free one.
-    #[arg(long, default_value_t = 0, env = "ARR_EMULATOR_PORT")]
-    port: u16,
-    /// Account id (default: random).
-    #[arg(long)]
-    account_id: Option<uuid::Uuid>,
-    /// Account key (default: random). Prefer the environment variable, which
-    /// keeps the key out of process listings.
-    #[arg(long, env = "ARR_EMULATOR_ACCOUNT_KEY", hide_env_values = true)]
-    account_key: Option<String>,
-    /// Account domain to report.
-    #[arg(long, default_value = "localhost.mixedreality.emulator")]
-    account_domain: String,
-    /// Time a session spends Starting, e.g. `3s`, `500ms`.
-    #[arg(long, default_value = "3s", value_parser = parse_duration)]
-    session_startup: Duration,
-    /// Time a conversion takes to finish.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    conversion_duration: Duration,
-    /// Length of one lease "minute".
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    lease_minute: Duration,
-    /// Items per page of session and conversion lists.
-    #[arg(long, default_value_t = 50)]
-    page_size: usize,
-    /// Requests allowed per account and rate window (unlimited when absent).
-    #[arg(long)]
-    rate_limit: Option<u32>,
-    /// Length of the rate-limit window.
-    #[arg(long, default_value = "1s", value_parser = parse_duration)]
-    rate_window: Duration,
-    /// Lifetime of issued access tokens.
-    #[arg(long, default_value = "24h", value_parser = parse_duration)]
-    token_lifetime: Duration,
-    /// Serve HTTPS with a generated certificate.
-    #[arg(long)]
-    tls: bool,
-    /// Where to write the CA certificate (PEM) with --tls; default: a file in
-    /// the system temporary directory.
-    #[arg(long, requires = "tls")]
-    ca_cert_path: Option<PathBuf>,
-}
-
-/// Parses `250ms`, `3s`, `2m`, `1h` or a bare number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("invalid duration '{text}'"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => return Err(format!("unknown duration unit '{other}' in '{text}'")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("invalid duration '{text}': {e}"))
-}
+use remote_rendering_emulator::cli::{EmulatorArgs, run};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -90,100 +16,11 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    match run(Args::parse()).await {
+    match run(EmulatorArgs::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-async fn run(args: Args) -> Result<(), String> {
-    let mut builder = Emulator::builder()
-        .bind(SocketAddr::new(args.address, args.port))
-        .session_startup(args.session_startup)
-        .conversion_duration(args.conversion_duration)
-        .lease_minute(args.lease_minute)
-        .page_size(args.page_size)
-        .token_lifetime(args.token_lifetime)
-        .account_domain(args.account_domain);
-    if let Some(id) = args.account_id {
-        builder = builder.account_id(id);
-    }
-    if let Some(key) = args.account_key {
-        builder = builder.account_key(key);
-    }
-    if let Some(limit) = args.rate_limit {
-        builder = builder.rate_limit(limit, args.rate_window);
-    }
-    if args.tls {
-        builder = builder.tls();
-    }
-    let emulator = builder.start().await.map_err(|e| e.to_string())?;
-
-    let ca_cert = match emulator.ca_cert_pem() {
-        None => None,
-        Some(pem) => {
-            let path = args.ca_cert_path.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("arr-emulator-{}-ca.pem", std::process::id()))
-            });
-            std::fs::write(&path, pem)
-                .map_err(|e| format!("cannot write CA certificate to {}: {e}", path.display()))?;
-            Some(path.display().to_string())
-        }
-    };
-    let line = serde_json::json!({
-        "endpoint": emulator.endpoint().as_str(),
-        "sts_endpoint": emulator.sts_endpoint().as_str(),
-        "account_id": emulator.account_id().to_string(),
-        "account_key": emulator.account_key(),
-        "account_domain": emulator.account_domain(),
-        "ca_cert": ca_cert,
-    });
-    {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{line}").map_err(|e| e.to_string())?;
-        stdout.flush().map_err(|e| e.to_string())?;
-    }
-
-    shutdown_signal().await?;
-    tracing::info!("shutting down");
-    emulator.shutdown().await;
-    Ok(())
-}
-
-/// Resolves on Ctrl-C, or on SIGTERM where there is one (scripts and CI
-/// stop the emulator that way).
-async fn shutdown_signal() -> Result<(), String> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| format!("cannot wait for SIGTERM: {e}"))?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(|e| format!("cannot wait for Ctrl-C: {e}")),
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("3s").unwrap(), Duration::from_secs(3));
-        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert!(parse_duration("3 parsecs").is_err());
-        assert!(parse_duration("fast").is_err());
     }
 }

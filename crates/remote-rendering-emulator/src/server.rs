@@ -428,7 +428,8 @@ fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
 #[derive(Debug)]
 struct ApiError {
     status: StatusCode,
-    error: types::Error,
+    // Boxed: the error object is large and travels in `Result`s.
+    error: Box<types::Error>,
     www_authenticate: Option<String>,
     retry_after: Option<Duration>,
 }
@@ -437,7 +438,7 @@ impl ApiError {
     fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            error: error(code, message),
+            error: Box::new(error(code, message)),
             www_authenticate: None,
             retry_after: None,
         }
@@ -461,7 +462,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = json(self.status, &types::ErrorResponse { error: self.error });
+        let mut response = json(self.status, &types::ErrorResponse { error: *self.error });
         if let Some(challenge) = self
             .www_authenticate
             .and_then(|c| HeaderValue::from_str(&c).ok())

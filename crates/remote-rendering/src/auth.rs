@@ -9,7 +9,9 @@ use remote_rendering_rest::RequestAuth;
 use remote_rendering_rest::generated::sts_2019_02_28_preview as sts;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
+#[cfg(feature = "entra")]
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tracing::Instrument as _;
@@ -129,10 +131,20 @@ pub(crate) struct TokenCache {
     http: reqwest::Client,
     retry: RetryPolicy,
     refresh_margin: Duration,
-    cached: RwLock<Option<AccessToken>>,
+    cached: RwLock<Option<Cached>>,
     // Held across an exchange, so callers arriving meanwhile wait for its result.
     refreshing: tokio::sync::Mutex<()>,
+    // Counts finished exchanges; with `last_failure`, lets callers that waited
+    // for a failed exchange share its error instead of each trying again.
+    generation: AtomicU64,
+    last_failure: std::sync::Mutex<Option<(u64, Error)>>,
     exchanges: AtomicU64,
+}
+
+/// A token and when this client obtained it.
+struct Cached {
+    token: AccessToken,
+    obtained: OffsetDateTime,
 }
 
 impl TokenCache {
@@ -163,6 +175,8 @@ impl TokenCache {
             refresh_margin,
             cached: RwLock::new(None),
             refreshing: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
+            last_failure: std::sync::Mutex::new(None),
             exchanges: AtomicU64::new(0),
         }
     }
@@ -172,12 +186,27 @@ impl TokenCache {
         self.exchanges.load(Ordering::Relaxed)
     }
 
+    /// Whether a rejected token can be replaced by a new one.
+    pub(crate) fn can_refresh(&self) -> bool {
+        matches!(self.source, Source::Exchange { .. })
+    }
+
+    /// The cached token, unless it is within the refresh margin of its
+    /// expiry. The margin is at most half the token's lifetime, so that a
+    /// token living shorter than the margin is still reused.
     fn fresh(&self) -> Option<AccessToken> {
         let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
-        let token = cached.as_ref()?;
+        let Cached { token, obtained } = cached.as_ref()?;
         match token.expires_on {
-            Some(expiry) if expiry - self.refresh_margin <= OffsetDateTime::now_utc() => None,
-            _ => Some(token.clone()),
+            Some(expiry) => {
+                let lifetime = (expiry - *obtained).max(time::Duration::ZERO);
+                let margin = time::Duration::try_from(self.refresh_margin)
+                    .unwrap_or(time::Duration::MAX)
+                    .min(lifetime / 2);
+                (OffsetDateTime::now_utc() < expiry - margin).then(|| token.clone())
+            }
+            // No readable expiry: used until the service rejects it.
+            None => Some(token.clone()),
         }
     }
 
@@ -195,22 +224,48 @@ impl TokenCache {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
+        let seen = self.generation.load(Ordering::Acquire);
         let _guard = self.refreshing.lock().await;
         // Someone else may have refreshed while we waited.
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        let token = self
+        // ...or failed to: share that failure rather than trying again, so
+        // that 1,000 callers behind a refused credential make one request.
+        if self.generation.load(Ordering::Acquire) != seen {
+            let failure = self.last_failure.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((generation, error)) = failure.as_ref()
+                && *generation != seen
+            {
+                return Err(error.duplicate());
+            }
+        }
+        let obtained = OffsetDateTime::now_utc();
+        let result = self
             .exchange(sts_endpoint, *account_id, scope, credential)
-            .await?;
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
-        Ok(token)
+            .await;
+        let generation = self.generation.load(Ordering::Acquire) + 1;
+        match &result {
+            Ok(token) => {
+                *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Cached {
+                    token: token.clone(),
+                    obtained,
+                });
+                *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            }
+            Err(error) => {
+                *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((generation, error.duplicate()));
+            }
+        }
+        self.generation.store(generation, Ordering::Release);
+        result
     }
 
     /// Forgets `rejected` (the service refused it), so the next call exchanges again.
     pub(crate) fn invalidate(&self, rejected: &AccessToken) {
         let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
-        if cached.as_ref().map(AccessToken::secret) == Some(rejected.secret()) {
+        if cached.as_ref().map(|c| c.token.secret()) == Some(rejected.secret()) {
             *cached = None;
         }
     }
@@ -227,19 +282,24 @@ impl TokenCache {
             Credential::AccessToken(token) => token.clone(),
             #[cfg(feature = "entra")]
             Credential::Entra(entra) => {
-                let token = entra.get_token(&[scope], None).await.map_err(|e| {
-                    Error::Authentication {
-                        status: None,
-                        message: format!("the Entra ID credential gave no token: {e}"),
-                        ms_cv: None,
-                    }
-                })?;
+                let token =
+                    entra
+                        .get_token(&[scope], None)
+                        .await
+                        .map_err(|e| Error::Authentication {
+                            status: None,
+                            message: format!("the Entra ID credential gave no token: {e}"),
+                            ms_cv: None,
+                        })?;
                 Secret::new(token.token.secret().to_string())
             }
         };
         let _ = scope;
         let auth = RequestAuth::bearer(bearer.expose()).map_err(|_| {
-            Error::validation("credential", "contains characters that cannot be sent in a header")
+            Error::validation(
+                "credential",
+                "contains characters that cannot be sent in a header",
+            )
         })?;
         let client = sts::Client::new_with_client(sts_endpoint, self.http.clone(), auth);
         let span = tracing::info_span!("arr.sts_token", %account_id);
@@ -248,6 +308,7 @@ impl TokenCache {
         let reply = async {
             loop {
                 self.exchanges.fetch_add(1, Ordering::Relaxed);
+                let attempt_started = std::time::Instant::now();
                 let result = client
                     .get_token()
                     .account_id(account_id)
@@ -257,7 +318,7 @@ impl TokenCache {
                     .await;
                 let error = match transport::classify("get STS token", result).await {
                     Ok(reply) => return Ok(reply),
-                    Err(error) => sts_error(error),
+                    Err(error) => sts_error(transport::with_elapsed(error, attempt_started)),
                 };
                 tracing::debug!(attempt, error = %error, "STS exchange failed");
                 let Some(delay) = self.retry.next_delay(&error, attempt, started) else {
@@ -271,7 +332,9 @@ impl TokenCache {
         .await?;
         let token = AccessToken::from_jwt(reply.value.access_token);
         if token.expires_on.is_none() {
-            tracing::warn!("the STS token carries no readable `exp` claim; it will be refreshed on every call");
+            tracing::warn!(
+                "the STS token carries no readable `exp` claim; it is used until the service rejects it"
+            );
         }
         Ok(token)
     }
@@ -311,7 +374,15 @@ mod tests {
 
     #[test]
     fn tolerates_garbage_without_panicking() {
-        for token in ["", "a", "a.b", "a.b.c.d", "a.!!!.c", &jwt("not json"), &jwt(r#"{"exp":"x"}"#)] {
+        for token in [
+            "",
+            "a",
+            "a.b",
+            "a.b.c.d",
+            "a.!!!.c",
+            &jwt("not json"),
+            &jwt(r#"{"exp":"x"}"#),
+        ] {
             assert_eq!(jwt_expiry(token), None, "{token}");
         }
     }

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::ids::{ConversionId, SessionId};
 use crate::models::{
     Conversion, ConversionInput, ConversionOutput, MAX_LEASE_MINUTES, Session, SessionSize,
+    SessionStatus,
 };
 use crate::poller::{ConversionPoller, SessionPoller};
 use crate::retry::RetryPolicy;
@@ -71,7 +72,7 @@ impl SessionOptions {
 
 /// Converts a lease to the service's whole minutes, within the documented bounds.
 pub(crate) fn lease_minutes(lease: Duration) -> Result<i64> {
-    if lease.subsec_nanos() != 0 || lease.as_secs() % 60 != 0 {
+    if lease.subsec_nanos() != 0 || !lease.as_secs().is_multiple_of(60) {
         return Err(Error::validation(
             "lease",
             format!("{lease:?} is not a whole number of minutes"),
@@ -175,10 +176,12 @@ impl Client {
         options: &SessionOptions,
     ) -> Result<SessionPoller> {
         let minutes = lease_minutes(options.lease)?;
-        let size = match &options.size {
-            SessionSize::Unknown(other) => wire::SessionSize::Other(other.clone()),
-            known => wire::SessionSize::Other(known.as_str().to_string()),
-        };
+        // Through serde, so a known name becomes the known variant and any
+        // other string the open one, whatever shape the generated enum has.
+        let size = serde_json::from_value::<wire::SessionSize>(serde_json::Value::String(
+            options.size.as_str().to_string(),
+        ))
+        .map_err(|e| Error::validation("size", e.to_string()))?;
         let body = wire::CreateSessionSettings {
             max_lease_time_minutes: minutes,
             size,
@@ -232,9 +235,34 @@ impl Client {
     }
 
     /// Sets the session's total lease (counted from when it became Ready).
-    /// The service only accepts a larger value than the current one.
+    ///
+    /// The service only accepts a larger value than the current one; asking
+    /// for the lease the session already has succeeds, so a retried update
+    /// whose first attempt was applied (but whose answer was lost) is not an
+    /// error.
     pub async fn update_lease(&self, id: &SessionId, total: Duration) -> Result<Session> {
         let minutes = lease_minutes(total)?;
+        match self.send_lease(id, minutes).await {
+            Err(Error::Service(e)) if matches!(e.status, 400 | 409 | 422) => {
+                match self.get_session(id).await {
+                    Ok(session)
+                        if session.max_lease == Some(total)
+                            && matches!(
+                                session.status,
+                                SessionStatus::Starting | SessionStatus::Ready
+                            ) =>
+                    {
+                        tracing::debug!(session = %id, "the lease is already {minutes} minutes");
+                        Ok(session)
+                    }
+                    _ => Err(Error::Service(e)),
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn send_lease(&self, id: &SessionId, minutes: i64) -> Result<Session> {
         let (account, version, sid) = self.request_parts(id.as_str());
         let reply = self
             .call("update session", id.as_str(), move |c| {
@@ -302,32 +330,32 @@ impl Client {
         paged(move |link: Option<String>| {
             let client = client.clone();
             async move {
-            let page: wire::SessionsList = match link {
-                Some(link) => client.follow_link("list sessions", &link).await?,
-                None => {
-                    let (account, version, _) = client.request_parts("");
-                    client
-                        .call("list sessions", "", move |c| {
-                            let version = version.clone();
-                            async move {
-                                c.list_sessions()
-                                    .account_id(account)
-                                    .api_version(version)
-                                    .send()
-                                    .await
-                            }
-                            .boxed()
-                        })
-                        .await?
-                        .value
-                }
-            };
-            let items = page
-                .sessions
-                .into_iter()
-                .map(Session::try_from)
-                .collect::<Result<Vec<_>>>()?;
-            Ok((items, page.next_link))
+                let page: wire::SessionsList = match link {
+                    Some(link) => client.follow_link("list sessions", &link).await?,
+                    None => {
+                        let (account, version, _) = client.request_parts("");
+                        client
+                            .call("list sessions", "", move |c| {
+                                let version = version.clone();
+                                async move {
+                                    c.list_sessions()
+                                        .account_id(account)
+                                        .api_version(version)
+                                        .send()
+                                        .await
+                                }
+                                .boxed()
+                            })
+                            .await?
+                            .value
+                    }
+                };
+                let items = page
+                    .sessions
+                    .into_iter()
+                    .map(Session::try_from)
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((items, page.next_link))
             }
             .boxed()
         })
@@ -440,32 +468,32 @@ impl Client {
         paged(move |link: Option<String>| {
             let client = client.clone();
             async move {
-            let page: wire::ConversionList = match link {
-                Some(link) => client.follow_link("list conversions", &link).await?,
-                None => {
-                    let (account, version, _) = client.request_parts("");
-                    client
-                        .call("list conversions", "", move |c| {
-                            let version = version.clone();
-                            async move {
-                                c.list_conversions()
-                                    .account_id(account)
-                                    .api_version(version)
-                                    .send()
-                                    .await
-                            }
-                            .boxed()
-                        })
-                        .await?
-                        .value
-                }
-            };
-            let items = page
-                .conversions
-                .into_iter()
-                .map(Conversion::try_from)
-                .collect::<Result<Vec<_>>>()?;
-            Ok((items, page.next_link))
+                let page: wire::ConversionList = match link {
+                    Some(link) => client.follow_link("list conversions", &link).await?,
+                    None => {
+                        let (account, version, _) = client.request_parts("");
+                        client
+                            .call("list conversions", "", move |c| {
+                                let version = version.clone();
+                                async move {
+                                    c.list_conversions()
+                                        .account_id(account)
+                                        .api_version(version)
+                                        .send()
+                                        .await
+                                }
+                                .boxed()
+                            })
+                            .await?
+                            .value
+                    }
+                };
+                let items = page
+                    .conversions
+                    .into_iter()
+                    .map(Conversion::try_from)
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((items, page.next_link))
             }
             .boxed()
         })
@@ -523,9 +551,8 @@ impl Client {
                 message: format!("`{link}` is not a usable next link"),
                 ms_cv: None,
             })?;
-        let endpoint = url::Url::parse(&self.inner.endpoint).map_err(|_| {
-            Error::Configuration("the endpoint is not a URL".into())
-        })?;
+        let endpoint = url::Url::parse(&self.inner.endpoint)
+            .map_err(|_| Error::Configuration("the endpoint is not a URL".into()))?;
         if url.origin() != endpoint.origin() {
             return Err(Error::InvalidResponse {
                 operation,

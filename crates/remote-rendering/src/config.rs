@@ -31,7 +31,7 @@ pub mod env {
 }
 
 /// Configures and builds a [`Client`]. Obtain one with [`Client::builder`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     account_id: String,
     account_domain: String,
@@ -47,6 +47,27 @@ pub struct ClientBuilder {
     root_certificates: Vec<Vec<u8>>,
     api_version: String,
     token_refresh_margin: Duration,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("account_id", &self.account_id)
+            .field("account_domain", &self.account_domain)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field("credential", &self.credential)
+            .field("retry", &self.retry)
+            .field("polling_interval", &self.polling_interval)
+            .field("poll_timeout", &self.poll_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("api_version", &self.api_version)
+            .field("token_refresh_margin", &self.token_refresh_margin)
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -187,9 +208,18 @@ impl ClientBuilder {
         }
         let mut certificates = Vec::new();
         for pem in &self.root_certificates {
-            certificates.push(reqwest::Certificate::from_pem(pem).map_err(|e| {
+            // A bundle may hold several certificates; text without any is an
+            // error rather than silently trusting nothing.
+            let bundle = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
                 Error::Configuration(format!("the extra root certificate is not valid PEM: {e}"))
-            })?);
+            })?;
+            if bundle.is_empty() {
+                return Err(Error::Configuration(
+                    "the extra root certificate holds no `-----BEGIN CERTIFICATE-----` block"
+                        .into(),
+                ));
+            }
+            certificates.extend(bundle);
         }
         let mut http = reqwest::Client::builder()
             .user_agent(user_agent)
@@ -197,6 +227,11 @@ impl ClientBuilder {
             .connect_timeout(self.request_timeout.min(Duration::from_secs(10)));
         if !certificates.is_empty() {
             http = http.tls_certs_merge(certificates);
+        }
+        // A proxy from the environment must not capture traffic to a local
+        // emulator (proxies rarely reach the caller's loopback).
+        if is_loopback_url(&endpoint) && is_loopback_url(&sts_endpoint) {
+            http = http.no_proxy();
         }
         let http = http
             .build()
@@ -285,7 +320,9 @@ fn region_endpoint(region: &str) -> Result<String> {
             format!("`{region}` is not a region name such as `westus2`"),
         ));
     }
-    Ok(format!("https://remoterendering.{region}.mixedreality.azure.com"))
+    Ok(format!(
+        "https://remoterendering.{region}.mixedreality.azure.com"
+    ))
 }
 
 /// Checks an endpoint URL and returns it without a trailing slash.
@@ -312,18 +349,34 @@ fn validate_endpoint(field: &'static str, url: &str) -> Result<String> {
         }
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::validation(field, "must not contain user information"));
+        return Err(Error::validation(
+            field,
+            "must not contain user information",
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::validation(field, "must not contain a query or fragment"));
+        return Err(Error::validation(
+            field,
+            "must not contain a query or fragment",
+        ));
     }
     if parsed.path() != "/" && !parsed.path().is_empty() {
         return Err(Error::validation(
             field,
-            format!("must be a bare origin such as https://host:port, found path `{}`", parsed.path()),
+            format!(
+                "must be a bare origin such as https://host:port, found path `{}`",
+                parsed.path()
+            ),
         ));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| is_loopback(&h)))
+        .unwrap_or(false)
 }
 
 fn is_loopback(host: &url::Host<&str>) -> bool {

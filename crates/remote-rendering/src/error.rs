@@ -80,7 +80,7 @@ pub enum Error {
         /// Error, Expired, Stopped or a status this client does not know.
         status: SessionStatus,
         /// The service's error object, when it gave one.
-        error: Option<ServiceErrorDetail>,
+        error: Option<Box<ServiceErrorDetail>>,
     },
 
     /// A conversion ended without producing an asset.
@@ -91,7 +91,7 @@ pub enum Error {
         /// Failed, Cancelled or a terminal status this client does not know.
         status: ConversionStatus,
         /// The service's error object, when it gave one.
-        error: Option<ServiceErrorDetail>,
+        error: Option<Box<ServiceErrorDetail>>,
     },
 }
 
@@ -138,14 +138,64 @@ impl Error {
         }
     }
 
+    /// A copy for sharing one failure among several callers (the underlying
+    /// `reqwest` error, which cannot be cloned, is left out).
+    pub(crate) fn duplicate(&self) -> Self {
+        match self {
+            Error::Validation { field, reason } => Error::Validation {
+                field,
+                reason: reason.clone(),
+            },
+            Error::Configuration(message) => Error::Configuration(message.clone()),
+            Error::Authentication {
+                status,
+                message,
+                ms_cv,
+            } => Error::Authentication {
+                status: *status,
+                message: message.clone(),
+                ms_cv: ms_cv.clone(),
+            },
+            Error::Service(e) => Error::Service(e.clone()),
+            Error::Transport {
+                operation, message, ..
+            } => Error::Transport {
+                operation,
+                message: message.clone(),
+                source: None,
+            },
+            Error::Timeout { operation, after } => Error::Timeout {
+                operation,
+                after: *after,
+            },
+            Error::InvalidResponse {
+                operation,
+                message,
+                ms_cv,
+            } => Error::InvalidResponse {
+                operation,
+                message: message.clone(),
+                ms_cv: ms_cv.clone(),
+            },
+            Error::SessionFailed { id, status, error } => Error::SessionFailed {
+                id: id.clone(),
+                status: status.clone(),
+                error: error.clone(),
+            },
+            Error::ConversionFailed { id, status, error } => Error::ConversionFailed {
+                id: id.clone(),
+                status: status.clone(),
+                error: error.clone(),
+            },
+        }
+    }
+
     /// Whether trying the same call again may succeed: throttling, server
     /// errors, connection failures, timeouts and unreadable responses.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Service(e) => matches!(e.status, 408 | 429 | 500 | 502 | 503 | 504),
-            Error::Transport { .. } | Error::Timeout { .. } | Error::InvalidResponse { .. } => {
-                true
-            }
+            Error::Transport { .. } | Error::Timeout { .. } | Error::InvalidResponse { .. } => true,
             _ => false,
         }
     }
@@ -198,7 +248,7 @@ fn ms_cv_suffix(ms_cv: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn detail_suffix(error: &Option<ServiceErrorDetail>) -> String {
+fn detail_suffix(error: &Option<Box<ServiceErrorDetail>>) -> String {
     error
         .as_ref()
         .map(|e| format!(": {} {}", e.code, e.message))

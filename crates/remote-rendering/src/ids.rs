@@ -138,7 +138,13 @@ mod tests {
         for bad in ["", "a b", "a/b", "..", "%2F", "é", " a", "a\n"] {
             let error = SessionId::new(bad).unwrap_err();
             assert!(
-                matches!(error, Error::Validation { field: "session id", .. }),
+                matches!(
+                    error,
+                    Error::Validation {
+                        field: "session id",
+                        ..
+                    }
+                ),
                 "{bad:?}: {error}"
             );
         }

@@ -61,7 +61,11 @@ pub struct LeaseKeeper {
 }
 
 impl LeaseKeeper {
-    pub(crate) fn start(client: Client, id: SessionId, options: LeaseKeeperOptions) -> Result<Self> {
+    pub(crate) fn start(
+        client: Client,
+        id: SessionId,
+        options: LeaseKeeperOptions,
+    ) -> Result<Self> {
         crate::client::lease_minutes(options.step)?;
         if options.check_interval.is_zero() {
             return Err(Error::validation("check interval", "must be positive"));
@@ -83,6 +87,15 @@ impl Drop for LeaseKeeper {
     }
 }
 
+/// Reports an event without ever waiting for the reader: a keeper whose
+/// events nobody reads must go on extending (the oldest unread events are
+/// kept; newer ones are dropped while the buffer is full).
+fn report(events: &mpsc::Sender<Result<LeaseEvent>>, event: Result<LeaseEvent>) {
+    if let Err(mpsc::error::TrySendError::Full(event)) = events.try_send(event) {
+        tracing::debug!(?event, "lease keeper: event buffer full, event dropped");
+    }
+}
+
 async fn run(
     client: Client,
     id: SessionId,
@@ -94,6 +107,7 @@ async fn run(
     loop {
         match client.get_session(&id).await {
             Ok(session) if session.status.is_terminal() => {
+                // The end is always delivered, even to a slow reader.
                 let _ = events
                     .send(Ok(LeaseEvent::Ended {
                         status: session.status,
@@ -108,7 +122,7 @@ async fn run(
                     if lease >= maximum {
                         if !reported_maximum {
                             reported_maximum = true;
-                            let _ = events.send(Ok(LeaseEvent::AtMaximum { lease })).await;
+                            report(&events, Ok(LeaseEvent::AtMaximum { lease }));
                         }
                     } else {
                         let to = (lease + options.step).min(maximum);
@@ -117,15 +131,14 @@ async fn run(
                             .await
                             .map(|_| LeaseEvent::Extended { from: lease, to });
                         tracing::info!(session = %id, ?lease, ?to, ok = event.is_ok(), "lease keeper");
-                        if events.send(event).await.is_err() {
-                            return;
-                        }
+                        report(&events, event);
                     }
                 }
             }
             Err(error) => {
                 let fatal = !error.is_retryable();
-                if events.send(Err(error)).await.is_err() || fatal {
+                report(&events, Err(error));
+                if fatal {
                     return;
                 }
             }

@@ -86,7 +86,7 @@ pub use models::{
     ServiceErrorDetail, Session, SessionSize, SessionStatus,
 };
 pub use poller::{
-    ConversionPoller, Pollable, PollUpdate, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
+    ConversionPoller, PollUpdate, Pollable, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
     SessionPoller,
 };
 pub use retry::RetryPolicy;

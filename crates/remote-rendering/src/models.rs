@@ -164,7 +164,10 @@ pub struct Session {
 impl Session {
     /// Lease time left before the session expires, when the service said.
     pub fn remaining_lease(&self) -> Option<Duration> {
-        Some(self.max_lease?.saturating_sub(self.elapsed.unwrap_or_default()))
+        Some(
+            self.max_lease?
+                .saturating_sub(self.elapsed.unwrap_or_default()),
+        )
     }
 }
 
@@ -197,7 +200,10 @@ pub struct ConversionOutput {
 impl fmt::Debug for ConversionInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConversionInput")
-            .field("storage_container_uri", &self.storage_container_uri.as_str())
+            .field(
+                "storage_container_uri",
+                &self.storage_container_uri.as_str(),
+            )
             .field("read_list_sas", &self.read_list_sas)
             .field("blob_prefix", &self.blob_prefix)
             .field("relative_input_asset_path", &self.relative_input_asset_path)
@@ -208,7 +214,10 @@ impl fmt::Debug for ConversionInput {
 impl fmt::Debug for ConversionOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConversionOutput")
-            .field("storage_container_uri", &self.storage_container_uri.as_str())
+            .field(
+                "storage_container_uri",
+                &self.storage_container_uri.as_str(),
+            )
             .field("write_sas", &self.write_sas)
             .field("blob_prefix", &self.blob_prefix)
             .field("output_asset_name", &self.output_asset_name)
@@ -307,7 +316,10 @@ fn relative_asset_path(value: &str) -> Result<String, Error> {
         ));
     }
     if value.split('/').any(|part| part == ".." || part.is_empty()) {
-        return Err(Error::validation(field, "must not contain empty or `..` segments"));
+        return Err(Error::validation(
+            field,
+            "must not contain empty or `..` segments",
+        ));
     }
     Ok(value.to_string())
 }
@@ -368,7 +380,9 @@ pub struct Conversion {
 }
 
 fn minutes(value: Option<i64>) -> Option<Duration> {
-    value.and_then(|m| u64::try_from(m).ok()).map(|m| Duration::from_secs(m * 60))
+    value
+        .and_then(|m| u64::try_from(m).ok())
+        .map(|m| Duration::from_secs(m * 60))
 }
 
 fn port(value: Option<i64>) -> Option<u16> {
@@ -376,8 +390,8 @@ fn port(value: Option<i64>) -> Option<u16> {
 }
 
 fn timestamp(value: &chrono::DateTime<chrono::Utc>) -> Option<OffsetDateTime> {
-    let nanos = i128::from(value.timestamp()) * 1_000_000_000
-        + i128::from(value.timestamp_subsec_nanos());
+    let nanos =
+        i128::from(value.timestamp()) * 1_000_000_000 + i128::from(value.timestamp_subsec_nanos());
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
 }
 

@@ -5,7 +5,8 @@ use crate::error::{Error, Result};
 use crate::ids::{ConversionId, SessionId};
 use crate::models::{Conversion, ConversionStatus, Session, SessionSize, SessionStatus};
 use base64::Engine as _;
-use futures::Stream;
+use futures::StreamExt as _;
+use futures::stream::FusedStream;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -73,7 +74,7 @@ impl Pollable for Session {
             status => Outcome::Failed(Error::SessionFailed {
                 id: self.id.to_string(),
                 status: status.clone(),
-                error: self.error.clone(),
+                error: self.error.clone().map(Box::new),
             }),
         }
     }
@@ -111,7 +112,7 @@ impl Pollable for Conversion {
             status => Outcome::Failed(Error::ConversionFailed {
                 id: self.id.to_string(),
                 status: status.clone(),
-                error: self.error.clone(),
+                error: self.error.clone().map(Box::new),
             }),
         }
     }
@@ -142,10 +143,20 @@ pub struct Poller<T: Pollable> {
     client: Client,
     id: String,
     last: Option<T>,
-    next_delay: Option<Duration>,
+    next_delay: Option<NextPoll>,
     interval: Option<Duration>,
     timeout: Option<Duration>,
     started: Instant,
+}
+
+/// When the next poll happens.
+#[derive(Debug, Clone, Copy)]
+enum NextPoll {
+    /// After the polling interval in force when the wait starts (so that
+    /// `with_interval` applies to the first poll too).
+    Interval,
+    /// After exactly this long (the service's `Retry-After`).
+    After(Duration),
 }
 
 /// Waits for a rendering session to become Ready.
@@ -158,7 +169,10 @@ impl<T: Pollable> std::fmt::Debug for Poller<T> {
         f.debug_struct("Poller")
             .field("kind", &T::KIND)
             .field("id", &self.id)
-            .field("status", &self.last.as_ref().map(|l| l.status().to_string()))
+            .field(
+                "status",
+                &self.last.as_ref().map(|l| l.status().to_string()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -198,8 +212,11 @@ impl<T: Pollable> Poller<T> {
 
     pub(crate) fn started(client: Client, value: T) -> Self {
         let id = value.id().to_string();
+        // A create answered with a final state (e.g. an identical retry of a
+        // create whose session is Ready by now) is checked again at once.
+        let pending = matches!(value.outcome(), Outcome::Pending);
         let mut poller = Self::new(client, id, Some(value));
-        poller.next_delay = poller.last.as_ref().map(|v| poller.interval_for(v, None));
+        poller.next_delay = pending.then_some(NextPoll::Interval);
         poller
     }
 
@@ -208,8 +225,10 @@ impl<T: Pollable> Poller<T> {
     }
 
     pub(crate) fn after(mut self, retry_after: Option<Duration>) -> Self {
-        if let Some(delay) = retry_after {
-            self.next_delay = Some(delay);
+        if let Some(delay) = retry_after
+            && self.next_delay.is_some()
+        {
+            self.next_delay = Some(NextPoll::After(delay));
         }
         self
     }
@@ -248,33 +267,58 @@ impl<T: Pollable> Poller<T> {
             .unwrap_or_else(|| value.default_interval())
     }
 
+    fn timeout_error(timeout: Duration) -> Error {
+        Error::Timeout {
+            operation: if T::KIND == "session" {
+                "waiting for the session"
+            } else {
+                "waiting for the conversion"
+            },
+            after: timeout,
+        }
+    }
+
     /// Waits until it is time to poll, then polls once.
     async fn step(&mut self) -> Result<(PollUpdate<T>, Option<Error>)> {
-        if let Some(delay) = self.next_delay.take() {
+        let delay = match self.next_delay.take() {
+            None => None,
+            Some(NextPoll::After(delay)) => Some(delay),
+            Some(NextPoll::Interval) => {
+                let interval = match &self.last {
+                    Some(last) => self.interval_for(last, None),
+                    None => self.interval.unwrap_or(STANDARD_SESSION_INTERVAL),
+                };
+                Some(interval)
+            }
+        };
+        if let Some(delay) = delay {
             if let Some(timeout) = self.timeout {
                 let elapsed = self.started.elapsed();
                 if elapsed + delay > timeout {
                     tokio::time::sleep(timeout.saturating_sub(elapsed)).await;
-                    return Err(Error::Timeout {
-                        operation: if T::KIND == "session" {
-                            "waiting for the session"
-                        } else {
-                            "waiting for the conversion"
-                        },
-                        after: timeout,
-                    });
+                    return Err(Self::timeout_error(timeout));
                 }
             }
             tokio::time::sleep(delay).await;
         }
-        let (value, retry_after) = T::fetch(&self.client, &self.id).await?;
+        // The overall timeout bounds the poll itself too (its retries may take long).
+        let fetch = T::fetch(&self.client, &self.id);
+        let (value, retry_after) = match self.timeout {
+            Some(timeout) => {
+                let left = timeout.saturating_sub(self.started.elapsed());
+                tokio::time::timeout(left, fetch)
+                    .await
+                    .map_err(|_| Self::timeout_error(timeout))??
+            }
+            None => fetch.await?,
+        };
         let (next_poll, failure) = match value.outcome() {
             Outcome::Pending => (Some(self.interval_for(&value, retry_after)), None),
             Outcome::Succeeded => (None, None),
             Outcome::Failed(error) => (None, Some(error)),
         };
         tracing::debug!(kind = T::KIND, id = %self.id, status = %value.status(), ?next_poll, "polled");
-        self.next_delay = next_poll;
+        self.next_delay = next_poll.map(NextPoll::After);
         self.last = Some(value.clone());
         Ok((
             PollUpdate {
@@ -301,8 +345,8 @@ impl<T: Pollable> Poller<T> {
     }
 
     /// Every observation until the operation finishes; the stream ends after
-    /// the terminal one (an `Err` for a failure state).
-    pub fn updates(self) -> impl Stream<Item = Result<PollUpdate<T>>> + Send {
+    /// the terminal one (an `Err` for a failure state) and stays ended.
+    pub fn updates(self) -> impl FusedStream<Item = Result<PollUpdate<T>>> + Send {
         futures::stream::unfold(Some(self), |state| async move {
             let mut poller = state?;
             match poller.step().await {
@@ -313,6 +357,7 @@ impl<T: Pollable> Poller<T> {
                 Ok((_, Some(error))) | Err(error) => Some((Err(error), None)),
             }
         })
+        .fuse()
     }
 }
 

@@ -84,7 +84,10 @@ mod tests {
         for retry in 0..10 {
             let full = Duration::from_millis(100 * 2u64.pow(retry)).min(Duration::from_secs(1));
             let delay = policy.backoff(retry);
-            assert!(delay >= full / 2 && delay <= full, "retry {retry}: {delay:?}");
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "retry {retry}: {delay:?}"
+            );
         }
     }
 
@@ -97,7 +100,10 @@ mod tests {
             max_elapsed: Duration::from_secs(5),
         };
         let now = Instant::now();
-        assert_eq!(policy.next_delay(&Error::validation("x", "bad"), 0, now), None);
+        assert_eq!(
+            policy.next_delay(&Error::validation("x", "bad"), 0, now),
+            None
+        );
         let timeout = Error::Timeout {
             operation: "test",
             after: Duration::ZERO,

@@ -5,15 +5,16 @@ use crate::auth::{AccessToken, TokenCache};
 use crate::error::{Error, Result, ServiceError};
 use crate::retry::RetryPolicy;
 use futures::TryStreamExt as _;
+use futures::future::BoxFuture;
 use progenitor_client::{ByteStream, ResponseValue};
 use remote_rendering_rest::RequestAuth;
 use reqwest::header::HeaderMap;
-use futures::future::BoxFuture;
 use std::time::{Duration, Instant};
 use tracing::Instrument as _;
 
 /// What a generated operation returns.
-pub(crate) type Raw<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
+pub(crate) type Raw<T> =
+    std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
 
 /// A decoded success: the value and the response headers.
 pub(crate) struct Reply<T> {
@@ -96,12 +97,15 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
             }
             Err(status_error(operation, status, &headers, &body))
         }
-        Err(E::CommunicationError(e)) | Err(E::ResponseBodyError(e)) | Err(E::InvalidUpgrade(e)) => {
-            Err(transport_error(operation, e))
-        }
+        Err(E::CommunicationError(e))
+        | Err(E::ResponseBodyError(e))
+        | Err(E::InvalidUpgrade(e)) => Err(transport_error(operation, e)),
         Err(E::InvalidResponsePayload(body, e)) => Err(Error::InvalidResponse {
             operation,
-            message: format!("the body ({} bytes) does not match the API: {e}", body.len()),
+            message: format!(
+                "the body ({} bytes) does not match the API: {e}",
+                body.len()
+            ),
             ms_cv: None,
         }),
         Err(E::InvalidRequest(message)) => Err(Error::validation("request", message)),
@@ -205,13 +209,25 @@ pub(crate) async fn call<T>(
         loop {
             let token = tokens.token().await?;
             let client = rest_client(http, endpoint, &token)?;
-            let outcome = classify(operation, send(client).await).await;
+            let attempt_started = Instant::now();
+            let attempt_span = tracing::debug_span!(
+                "arr.attempt",
+                operation,
+                attempt,
+                status = tracing::field::Empty,
+                ms_cv = tracing::field::Empty,
+            );
+            let outcome = async { classify(operation, send(client).await).await }
+                .instrument(attempt_span.clone())
+                .await
+                .map_err(|e| with_elapsed(e, attempt_started));
+            record_attempt(&attempt_span, &outcome);
             log_attempt(operation, attempt, &outcome);
             let error = match outcome {
                 Ok(reply) => return Ok(reply),
                 Err(Error::Authentication {
                     status: Some(401), ..
-                }) if !refreshed => {
+                }) if !refreshed && tokens.can_refresh() => {
                     refreshed = true;
                     tracing::debug!(operation, "401: refreshing the access token once");
                     tokens.invalidate(&token);
@@ -229,6 +245,36 @@ pub(crate) async fn call<T>(
     }
     .instrument(span)
     .await
+}
+
+/// Fills in how long a timed-out attempt ran (reqwest does not say).
+pub(crate) fn with_elapsed(error: Error, started: Instant) -> Error {
+    match error {
+        Error::Timeout { operation, after } if after.is_zero() => Error::Timeout {
+            operation,
+            after: started.elapsed(),
+        },
+        other => other,
+    }
+}
+
+fn record_attempt<T>(span: &tracing::Span, outcome: &Result<Reply<T>>) {
+    match outcome {
+        Ok(reply) => {
+            span.record("status", "ok");
+            if let Some(cv) = header(&reply.headers, "ms-cv") {
+                span.record("ms_cv", cv.as_str());
+            }
+        }
+        Err(error) => {
+            if let Some(status) = error.status() {
+                span.record("status", status);
+            }
+            if let Some(cv) = error.ms_cv() {
+                span.record("ms_cv", cv);
+            }
+        }
+    }
 }
 
 fn log_attempt<T>(operation: &'static str, attempt: u32, outcome: &Result<Reply<T>>) {
@@ -275,7 +321,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", "7".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        headers.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&headers), None);
@@ -290,10 +339,16 @@ mod tests {
         let service = error.service_error().unwrap();
         assert_eq!(service.code.as_deref(), Some("InvalidArgument"));
         assert_eq!(service.target.as_deref(), Some("maxLeaseTimeMinutes"));
-        assert_eq!(error.to_string(), "update session failed with HTTP 422 InvalidArgument: bad lease (target: maxLeaseTimeMinutes) [MS-CV abc.1]");
+        assert_eq!(
+            error.to_string(),
+            "update session failed with HTTP 422 InvalidArgument: bad lease (target: maxLeaseTimeMinutes) [MS-CV abc.1]"
+        );
         assert!(!error.is_retryable());
         let throttled = status_error("get session", 429, &HeaderMap::new(), b"");
         assert!(throttled.is_retryable());
-        assert_eq!(throttled.service_error().unwrap().message, "Too Many Requests");
+        assert_eq!(
+            throttled.service_error().unwrap().message,
+            "Too Many Requests"
+        );
     }
 }

@@ -139,11 +139,16 @@ pub mod types {
     #[serde(untagged)]
     pub enum ConversionStatus {
         Known(ConversionStatusKnown),
-        Other(::std::string::String),
+        Other(ConversionStatusOther),
     }
     impl ::std::convert::From<ConversionStatusKnown> for ConversionStatus {
         fn from(value: ConversionStatusKnown) -> Self {
             Self::Known(value)
+        }
+    }
+    impl ::std::convert::From<ConversionStatusOther> for ConversionStatus {
+        fn from(value: ConversionStatusOther) -> Self {
+            Self::Other(value)
         }
     }
     ///`ConversionStatusKnown`
@@ -206,6 +211,50 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`ConversionStatusOther`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ConversionStatusOther(::std::string::String);
+    impl ::std::ops::Deref for ConversionStatusOther {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ConversionStatusOther> for ::std::string::String {
+        fn from(value: ConversionStatusOther) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ConversionStatusOther {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if [
+                "NotStarted".to_string(),
+                "Running".to_string(),
+                "Cancelled".to_string(),
+                "Failed".to_string(),
+                "Succeeded".to_string(),
+            ]
+                .contains(&value)
+            {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConversionStatusOther {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<::std::string::String>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///Request body for starting a conversion.
@@ -322,11 +371,16 @@ pub mod types {
     #[serde(untagged)]
     pub enum SessionSize {
         Known(SessionSizeKnown),
-        Other(::std::string::String),
+        Other(SessionSizeOther),
     }
     impl ::std::convert::From<SessionSizeKnown> for SessionSize {
         fn from(value: SessionSizeKnown) -> Self {
             Self::Known(value)
+        }
+    }
+    impl ::std::convert::From<SessionSizeOther> for SessionSize {
+        fn from(value: SessionSizeOther) -> Self {
+            Self::Other(value)
         }
     }
     ///`SessionSizeKnown`
@@ -382,16 +436,57 @@ pub mod types {
             value.parse()
         }
     }
+    ///`SessionSizeOther`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SessionSizeOther(::std::string::String);
+    impl ::std::ops::Deref for SessionSizeOther {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SessionSizeOther> for ::std::string::String {
+        fn from(value: SessionSizeOther) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SessionSizeOther {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ["Standard".to_string(), "Premium".to_string()].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SessionSizeOther {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<::std::string::String>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
     ///Lifecycle state of a rendering session; 'Error', 'Expired' and 'Stopped' are final.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum SessionStatus {
         Known(SessionStatusKnown),
-        Other(::std::string::String),
+        Other(SessionStatusOther),
     }
     impl ::std::convert::From<SessionStatusKnown> for SessionStatus {
         fn from(value: SessionStatusKnown) -> Self {
             Self::Known(value)
+        }
+    }
+    impl ::std::convert::From<SessionStatusOther> for SessionStatus {
+        fn from(value: SessionStatusOther) -> Self {
+            Self::Other(value)
         }
     }
     ///`SessionStatusKnown`
@@ -454,6 +549,50 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`SessionStatusOther`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SessionStatusOther(::std::string::String);
+    impl ::std::ops::Deref for SessionStatusOther {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SessionStatusOther> for ::std::string::String {
+        fn from(value: SessionStatusOther) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SessionStatusOther {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if [
+                "Error".to_string(),
+                "Expired".to_string(),
+                "Starting".to_string(),
+                "Ready".to_string(),
+                "Stopped".to_string(),
+            ]
+                .contains(&value)
+            {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SessionStatusOther {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<::std::string::String>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///A page of rendering sessions.

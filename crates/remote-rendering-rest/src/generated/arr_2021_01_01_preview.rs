@@ -126,11 +126,16 @@ pub mod types {
     #[serde(untagged)]
     pub enum ConversionStatus {
         Known(ConversionStatusKnown),
-        Other(::std::string::String),
+        Other(ConversionStatusOther),
     }
     impl ::std::convert::From<ConversionStatusKnown> for ConversionStatus {
         fn from(value: ConversionStatusKnown) -> Self {
             Self::Known(value)
+        }
+    }
+    impl ::std::convert::From<ConversionStatusOther> for ConversionStatus {
+        fn from(value: ConversionStatusOther) -> Self {
+            Self::Other(value)
         }
     }
     ///`ConversionStatusKnown`
@@ -199,6 +204,52 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`ConversionStatusOther`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ConversionStatusOther(::std::string::String);
+    impl ::std::ops::Deref for ConversionStatusOther {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ConversionStatusOther> for ::std::string::String {
+        fn from(value: ConversionStatusOther) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ConversionStatusOther {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if [
+                "UnknownError".to_string(),
+                "NotFound".to_string(),
+                "Created".to_string(),
+                "Running".to_string(),
+                "Aborted".to_string(),
+                "Failure".to_string(),
+                "Success".to_string(),
+            ]
+                .contains(&value)
+            {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConversionStatusOther {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<::std::string::String>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
     ///`CreateSessionBody`

@@ -1,0 +1,326 @@
+//! The command line: every command, flag and help text.
+
+use crate::duration::{parse_duration, parse_lease};
+use crate::error::EXIT_CODES_HELP;
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use remote_rendering::SessionSize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Manage Azure Remote Rendering sessions and asset conversions.
+///
+/// Settings come from flags, then ARR_* environment variables, then the
+/// sample scripts' arrconfig.json given with --config.
+/// New here? Run `arr quickstart`.
+#[derive(Debug, Parser)]
+#[command(name = "arr", version, after_help = EXIT_CODES_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Read settings from an arrconfig.json (as used by the PowerShell sample scripts).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format on stdout: human tables, or exactly one JSON document.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What `arr` prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    // Plain comments, not doc comments: clap would list documented values
+    // at length under every subcommand's --help.
+    // Aligned columns for people.
+    Table,
+    // One JSON document for scripts.
+    Json,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start, inspect, extend and stop rendering sessions.
+    Session(SessionCommand),
+    /// Convert assets and follow conversions.
+    Conversion(ConversionCommand),
+    /// Print an STS access token on stdout, for scripts.
+    Token(TokenArgs),
+    /// Run the local emulator in the foreground (same flags and JSON line as `arr-emulator`).
+    Emulator(remote_rendering_emulator::cli::EmulatorArgs),
+    /// Walk through a whole job against an in-process emulator.
+    Quickstart(QuickstartArgs),
+}
+
+/// How to reach the service. Each flag falls back to its environment
+/// variable, then to the --config file.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    /// Account id (UUID) [env: ARR_ACCOUNT_ID] [config: accountSettings.arrAccountId]
+    #[arg(long, global = true, value_name = "UUID")]
+    pub account_id: Option<String>,
+    /// Account key; prefer the variable, which stays out of process lists [env: ARR_ACCOUNT_KEY] [config: accountSettings.arrAccountKey]
+    #[arg(long, global = true, value_name = "KEY")]
+    pub account_key: Option<String>,
+    /// Account domain, e.g. eastus.mixedreality.azure.com [env: ARR_ACCOUNT_DOMAIN] [config: accountSettings.arrAccountDomain]
+    #[arg(long, global = true, value_name = "DOMAIN")]
+    pub account_domain: Option<String>,
+    /// Service endpoint URL [env: ARR_ENDPOINT] [config: renderingSessionSettings.remoteRenderingDomain]
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Region, e.g. westus2; the endpoint is derived from it [env: ARR_REGION] [config: accountSettings.region]
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// STS endpoint URL (default https://sts.{account domain}) [env: ARR_STS_ENDPOINT]
+    #[arg(long, global = true, value_name = "URL")]
+    pub sts_endpoint: Option<String>,
+    /// Extra root certificate (PEM) to trust, e.g. the emulator's [env: ARR_CA_CERT]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Poll interval while waiting (default: the service's Retry-After, else 2s/10s)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_interval: Option<Duration>,
+}
+
+/// `arr session ...`
+#[derive(Debug, Args)]
+pub struct SessionCommand {
+    /// How to reach the service.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// The session command.
+    #[command(subcommand)]
+    pub command: SessionSubcommand,
+}
+
+/// Session commands.
+#[derive(Debug, Subcommand)]
+pub enum SessionSubcommand {
+    /// Start a session (a fresh id is generated and printed unless --id is given).
+    Start(SessionStartArgs),
+    /// Show one session.
+    Get(SessionIdArg),
+    /// List the sessions that are not stopped.
+    List,
+    /// Extend a session's lease, by an amount or to a total.
+    Extend(SessionExtendArgs),
+    /// Stop a session.
+    Stop(SessionIdArg),
+    /// Wait until a session is Ready (or ends).
+    Wait(SessionWaitArgs),
+    /// Keep extending a session's lease until Ctrl-C or until the session ends.
+    KeepAlive(KeepAliveArgs),
+}
+
+/// Server size choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Size {
+    // Standard server.
+    Standard,
+    // Premium server, for larger models.
+    Premium,
+}
+
+impl Size {
+    /// The client's size.
+    pub fn to_size(self) -> SessionSize {
+        match self {
+            Size::Standard => SessionSize::Standard,
+            Size::Premium => SessionSize::Premium,
+        }
+    }
+}
+
+/// Options of a wait: what to do on Ctrl-C and how long to wait.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WaitOptions {
+    /// Give up waiting after this long (the operation goes on); exit 4.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+}
+
+/// `arr session start`
+#[derive(Debug, Clone, Default, Args)]
+pub struct SessionStartArgs {
+    /// Session id (letters, digits, '-', '_'); generated when omitted.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Server size [config: renderingSessionSettings.vmSize] [default: standard]
+    #[arg(long, value_enum)]
+    pub size: Option<Size>,
+    /// Lease: 4h, 90m, 1h30m or hh:mm:ss, whole minutes [config: renderingSessionSettings.maxLeaseTime] [default: 4h]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    pub lease: Option<Duration>,
+    /// Wait until the session is Ready, showing progress.
+    #[arg(long)]
+    pub wait: bool,
+    /// On Ctrl-C while waiting, stop the session instead of leaving it running.
+    #[arg(long, requires = "wait")]
+    pub stop_on_cancel: bool,
+    /// Wait options.
+    #[command(flatten)]
+    pub wait_options: WaitOptions,
+}
+
+/// A session id argument.
+#[derive(Debug, Clone, Args)]
+pub struct SessionIdArg {
+    /// Session id.
+    pub id: String,
+}
+
+/// `arr session extend`
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("amount").required(true).multiple(false).args(["by", "to"])))]
+pub struct SessionExtendArgs {
+    /// Session id.
+    pub id: String,
+    /// Add this much to the current lease (whole minutes).
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    pub by: Option<Duration>,
+    /// Set the total lease, counted from when the session became Ready (whole minutes).
+    #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
+    pub to: Option<Duration>,
+}
+
+/// `arr session wait`
+#[derive(Debug, Clone, Args)]
+pub struct SessionWaitArgs {
+    /// Session id.
+    pub id: String,
+    /// On Ctrl-C, stop the session instead of leaving it running.
+    #[arg(long)]
+    pub stop_on_cancel: bool,
+    /// Wait options.
+    #[command(flatten)]
+    pub wait_options: WaitOptions,
+}
+
+/// `arr session keep-alive`
+#[derive(Debug, Clone, Args)]
+pub struct KeepAliveArgs {
+    /// Session id.
+    pub id: String,
+    /// Extend when less than this much lease is left.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub margin: Duration,
+    /// Extend by this much each time (whole minutes).
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_lease)]
+    pub step: Duration,
+    /// How often to check the session.
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
+    pub check_interval: Duration,
+}
+
+/// `arr conversion ...`
+#[derive(Debug, Args)]
+pub struct ConversionCommand {
+    /// How to reach the service.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// The conversion command.
+    #[command(subcommand)]
+    pub command: ConversionSubcommand,
+}
+
+/// Conversion commands.
+#[derive(Debug, Subcommand)]
+pub enum ConversionSubcommand {
+    /// Start converting an asset (a fresh id is generated and printed unless --id is given).
+    Start(ConversionStartArgs),
+    /// Show one conversion.
+    Get(ConversionIdArg),
+    /// List the account's conversions.
+    List,
+    /// Wait until a conversion finishes.
+    Wait(ConversionWaitArgs),
+}
+
+/// `arr conversion start`
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConversionStartArgs {
+    /// Input blob container URL [config: assetConversionSettings.storageAccountName + blobInputContainerName]
+    #[arg(long, value_name = "URI")]
+    pub input_container: Option<String>,
+    /// Read/list SAS for the input container, if the account is not linked to the storage [env: ARR_INPUT_SAS]
+    #[arg(long, value_name = "SAS")]
+    pub input_sas: Option<String>,
+    /// Only read input blobs under this prefix [config: assetConversionSettings.inputFolderPath]
+    #[arg(long, value_name = "P")]
+    pub input_prefix: Option<String>,
+    /// Asset to convert, relative to the container and prefix [config: assetConversionSettings.inputAssetPath]
+    #[arg(long, value_name = "RELATIVE_PATH")]
+    pub asset: Option<String>,
+    /// Output blob container URL [config: assetConversionSettings.storageAccountName + blobOutputContainerName]
+    #[arg(long, value_name = "URI")]
+    pub output_container: Option<String>,
+    /// Write SAS for the output container [env: ARR_OUTPUT_SAS]
+    #[arg(long, value_name = "SAS")]
+    pub output_sas: Option<String>,
+    /// Write output blobs under this prefix [config: assetConversionSettings.outputFolderPath]
+    #[arg(long, value_name = "P")]
+    pub output_prefix: Option<String>,
+    /// Name of the .arrAsset file [config: assetConversionSettings.outputAssetFileName]
+    #[arg(long, value_name = "NAME")]
+    pub output_name: Option<String>,
+    /// Conversion id; generated when omitted.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Wait until the conversion finishes, showing progress.
+    #[arg(long)]
+    pub wait: bool,
+    /// Wait options.
+    #[command(flatten)]
+    pub wait_options: WaitOptions,
+}
+
+/// A conversion id argument.
+#[derive(Debug, Clone, Args)]
+pub struct ConversionIdArg {
+    /// Conversion id.
+    pub id: String,
+}
+
+/// `arr conversion wait`
+#[derive(Debug, Clone, Args)]
+pub struct ConversionWaitArgs {
+    /// Conversion id.
+    pub id: String,
+    /// Wait options.
+    #[command(flatten)]
+    pub wait_options: WaitOptions,
+}
+
+/// `arr token`
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// How to reach the service.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// `arr quickstart`
+#[derive(Debug, Clone, Args)]
+pub struct QuickstartArgs {
+    /// How long the emulated session takes to start.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub session_startup: Duration,
+    /// How long the emulated conversion takes.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub conversion_duration: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

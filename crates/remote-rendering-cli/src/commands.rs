@@ -1,0 +1,349 @@
+//! The session, conversion and token commands.
+
+use crate::cli::{
+    ConnectionArgs, ConversionCommand, ConversionSubcommand, KeepAliveArgs, SessionCommand,
+    SessionSubcommand, TokenArgs, WaitOptions,
+};
+use crate::duration::format_duration;
+use crate::error::{CliError, CliResult, FAILED};
+use crate::output::{
+    Printer, conversion_json, conversion_rows, conversions_table, format_time, render_rows,
+    session_json, session_rows, sessions_table,
+};
+use crate::settings::{ArrConfig, Connection, conversion_locations, process_env, session_options};
+use crate::wait::{Interrupt, WaitOutcome, wait_with_progress};
+use futures::TryStreamExt as _;
+use remote_rendering::{
+    Client, ConversionId, ConversionPoller, Error, LeaseEvent, LeaseKeeperOptions, SessionId,
+    SessionPoller,
+};
+use serde_json::json;
+
+/// What every command needs: where output goes and the loaded config file.
+pub struct Context {
+    /// stdout formatting.
+    pub printer: Printer,
+    /// The `--config` file, or an empty one.
+    pub config: ArrConfig,
+}
+
+impl Context {
+    fn client(&self, args: &ConnectionArgs) -> CliResult<Client> {
+        let client = Connection::resolve(args, &self.config, &process_env)?.client()?;
+        tracing::debug!(endpoint = client.endpoint(), sts = client.sts_endpoint(), account = %client.account_id(), "client ready");
+        Ok(client)
+    }
+
+    fn print_session(&self, session: &remote_rendering::Session) {
+        self.printer.print(
+            || render_rows(&session_rows(session)),
+            || session_json(session),
+        );
+    }
+
+    fn print_conversion(&self, conversion: &remote_rendering::Conversion) {
+        self.printer.print(
+            || render_rows(&conversion_rows(conversion)),
+            || conversion_json(conversion),
+        );
+    }
+}
+
+fn listen_for_interrupt() -> CliResult<Interrupt> {
+    Interrupt::listen().map_err(|e| CliError::service(format!("cannot listen for Ctrl-C: {e}")))
+}
+
+/// Runs `arr session ...`.
+pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
+    let client = ctx.client(&cmd.connection)?;
+    match cmd.command {
+        SessionSubcommand::Start(args) => {
+            let id = match &args.id {
+                Some(id) => SessionId::new(id.as_str())?,
+                None => SessionId::generate(),
+            };
+            let options = session_options(&args, &ctx.config)?;
+            // Listen before anything is sent, so Ctrl-C never kills the process
+            // between creating the session and printing how to find it again.
+            let mut interrupt = if args.wait {
+                Some(listen_for_interrupt()?)
+            } else {
+                None
+            };
+            let poller = client.start_session(&id, &options).await?;
+            eprintln!(
+                "Started session {id} ({}, lease {}).",
+                options.size,
+                format_duration(options.lease)
+            );
+            match interrupt.as_mut() {
+                Some(interrupt) => {
+                    wait_session(
+                        ctx,
+                        &client,
+                        poller,
+                        &args.wait_options,
+                        args.stop_on_cancel,
+                        interrupt,
+                    )
+                    .await
+                }
+                None => {
+                    if let Some(session) = poller.last() {
+                        ctx.print_session(session);
+                    }
+                    eprintln!("Wait until it is Ready with: arr session wait {id}");
+                    Ok(())
+                }
+            }
+        }
+        SessionSubcommand::Get(args) => {
+            let session = client.get_session(&SessionId::new(args.id)?).await?;
+            ctx.print_session(&session);
+            Ok(())
+        }
+        SessionSubcommand::List => {
+            let sessions: Vec<_> = client.list_sessions().try_collect().await?;
+            ctx.printer.print(
+                || sessions_table(&sessions),
+                || json!(sessions.iter().map(session_json).collect::<Vec<_>>()),
+            );
+            Ok(())
+        }
+        SessionSubcommand::Extend(args) => {
+            let id = SessionId::new(args.id)?;
+            let session = match (args.by, args.to) {
+                (Some(by), _) => client.extend_lease(&id, by).await?,
+                (None, Some(to)) => client.update_lease(&id, to).await?,
+                // clap's argument group requires one of them.
+                (None, None) => return Err(CliError::usage("give --by or --to")),
+            };
+            ctx.print_session(&session);
+            Ok(())
+        }
+        SessionSubcommand::Stop(args) => {
+            let id = SessionId::new(args.id)?;
+            client.stop_session(&id).await?;
+            ctx.printer.print(
+                || format!("Stopped session {id}.\n"),
+                || json!({"id": id.as_str(), "stopped": true}),
+            );
+            Ok(())
+        }
+        SessionSubcommand::Wait(args) => {
+            let id = SessionId::new(args.id)?;
+            let mut interrupt = listen_for_interrupt()?;
+            let poller = client.session_poller(id);
+            wait_session(
+                ctx,
+                &client,
+                poller,
+                &args.wait_options,
+                args.stop_on_cancel,
+                &mut interrupt,
+            )
+            .await
+        }
+        SessionSubcommand::KeepAlive(args) => keep_alive(ctx, &client, args).await,
+    }
+}
+
+async fn wait_session(
+    ctx: &Context,
+    client: &Client,
+    mut poller: SessionPoller,
+    options: &WaitOptions,
+    stop_on_cancel: bool,
+    interrupt: &mut Interrupt,
+) -> CliResult {
+    if let Some(timeout) = options.timeout {
+        poller = poller.with_timeout(timeout);
+    }
+    let id = SessionId::new(poller.id())?;
+    match wait_with_progress(poller, format!("session {id}"), interrupt).await {
+        WaitOutcome::Done(Ok(session)) => {
+            ctx.print_session(&session);
+            Ok(())
+        }
+        WaitOutcome::Done(Err(error @ Error::SessionFailed { .. })) => {
+            // Show the final state too, so scripts can read its error object.
+            if let Ok(session) = client.get_session(&id).await {
+                ctx.print_session(&session);
+            }
+            Err(error.into())
+        }
+        WaitOutcome::Done(Err(error)) => Err(error.into()),
+        WaitOutcome::Interrupted if stop_on_cancel => {
+            client.stop_session(&id).await?;
+            Err(CliError::interrupted(format!(
+                "interrupted: stopped session {id} (--stop-on-cancel)"
+            )))
+        }
+        WaitOutcome::Interrupted => Err(CliError::interrupted(format!(
+            "interrupted: stopped waiting; session {id} keeps running and its lease counts. \
+             Resume with `arr session wait {id}`, stop it with `arr session stop {id}`"
+        ))),
+    }
+}
+
+async fn keep_alive(ctx: &Context, client: &Client, args: KeepAliveArgs) -> CliResult {
+    let id = SessionId::new(args.id)?;
+    let mut interrupt = listen_for_interrupt()?;
+    let options = LeaseKeeperOptions {
+        margin: args.margin,
+        step: args.step,
+        check_interval: args.check_interval,
+    };
+    let mut keeper = client.keep_alive(id.clone(), options)?;
+    eprintln!(
+        "Keeping session {id} alive: extending by {} when less than {} is left. Ctrl-C to stop.",
+        format_duration(args.step),
+        format_duration(args.margin)
+    );
+    let mut extensions = Vec::new();
+    let summary = |extensions: &Vec<serde_json::Value>, ended: Option<String>| json!({"id": id.as_str(), "extensions": extensions, "endedStatus": ended});
+    loop {
+        let event = tokio::select! {
+            event = keeper.next_event() => event,
+            () = interrupt.recv() => {
+                ctx.printer.print(String::new, || summary(&extensions, None));
+                return Err(CliError::interrupted(format!(
+                    "interrupted: stopped keeping session {id} alive; it keeps running until its lease ends"
+                )));
+            }
+        };
+        match event {
+            Some(Ok(LeaseEvent::Extended { from, to })) => {
+                ctx.printer.note(format!(
+                    "Extended the lease of session {id} from {} to {}.",
+                    format_duration(from),
+                    format_duration(to)
+                ));
+                extensions.push(
+                    json!({"fromMinutes": from.as_secs() / 60, "toMinutes": to.as_secs() / 60}),
+                );
+            }
+            Some(Ok(LeaseEvent::AtMaximum { lease })) => ctx.printer.note(format!(
+                "The lease of session {id} is at the {} maximum; it cannot be extended further.",
+                format_duration(lease)
+            )),
+            Some(Ok(LeaseEvent::Ended { status })) => {
+                ctx.printer.print(String::new, || {
+                    summary(&extensions, Some(status.to_string()))
+                });
+                return Err(CliError {
+                    code: FAILED,
+                    message: format!("session {id} ended {status}; nothing left to keep alive"),
+                });
+            }
+            Some(Ok(other)) => tracing::info!(?other, "lease keeper"),
+            // The keeper goes on after transient errors and ends after the others.
+            Some(Err(error)) if error.is_retryable() => {
+                tracing::warn!("lease keeper: {error}; retrying");
+            }
+            Some(Err(error)) => return Err(error.into()),
+            None => return Err(CliError::service("the lease keeper ended unexpectedly")),
+        }
+    }
+}
+
+/// Runs `arr conversion ...`.
+pub async fn conversion(ctx: &Context, cmd: ConversionCommand) -> CliResult {
+    let client = ctx.client(&cmd.connection)?;
+    match cmd.command {
+        ConversionSubcommand::Start(args) => {
+            let id = match &args.id {
+                Some(id) => ConversionId::new(id.as_str())?,
+                None => ConversionId::generate(),
+            };
+            let (input, output) = conversion_locations(&args, &ctx.config, &process_env)?;
+            let mut interrupt = if args.wait {
+                Some(listen_for_interrupt()?)
+            } else {
+                None
+            };
+            let poller = client.start_conversion(&id, &input, &output).await?;
+            eprintln!(
+                "Started conversion {id} of {}.",
+                input.relative_input_asset_path
+            );
+            match interrupt.as_mut() {
+                Some(interrupt) => {
+                    wait_conversion(ctx, &client, poller, &args.wait_options, interrupt).await
+                }
+                None => {
+                    if let Some(conversion) = poller.last() {
+                        ctx.print_conversion(conversion);
+                    }
+                    eprintln!("Wait until it finishes with: arr conversion wait {id}");
+                    Ok(())
+                }
+            }
+        }
+        ConversionSubcommand::Get(args) => {
+            let conversion = client.get_conversion(&ConversionId::new(args.id)?).await?;
+            ctx.print_conversion(&conversion);
+            Ok(())
+        }
+        ConversionSubcommand::List => {
+            let conversions: Vec<_> = client.list_conversions().try_collect().await?;
+            ctx.printer.print(
+                || conversions_table(&conversions),
+                || json!(conversions.iter().map(conversion_json).collect::<Vec<_>>()),
+            );
+            Ok(())
+        }
+        ConversionSubcommand::Wait(args) => {
+            let id = ConversionId::new(args.id)?;
+            let mut interrupt = listen_for_interrupt()?;
+            let poller = client.conversion_poller(id);
+            wait_conversion(ctx, &client, poller, &args.wait_options, &mut interrupt).await
+        }
+    }
+}
+
+async fn wait_conversion(
+    ctx: &Context,
+    client: &Client,
+    mut poller: ConversionPoller,
+    options: &WaitOptions,
+    interrupt: &mut Interrupt,
+) -> CliResult {
+    if let Some(timeout) = options.timeout {
+        poller = poller.with_timeout(timeout);
+    }
+    let id = ConversionId::new(poller.id())?;
+    match wait_with_progress(poller, format!("conversion {id}"), interrupt).await {
+        WaitOutcome::Done(Ok(conversion)) => {
+            ctx.print_conversion(&conversion);
+            Ok(())
+        }
+        WaitOutcome::Done(Err(error @ Error::ConversionFailed { .. })) => {
+            if let Ok(conversion) = client.get_conversion(&id).await {
+                ctx.print_conversion(&conversion);
+            }
+            Err(error.into())
+        }
+        WaitOutcome::Done(Err(error)) => Err(error.into()),
+        WaitOutcome::Interrupted => Err(CliError::interrupted(format!(
+            "interrupted: stopped waiting; conversion {id} goes on. Resume with `arr conversion wait {id}`"
+        ))),
+    }
+}
+
+/// Runs `arr token`: the one command that prints a secret, because asking
+/// for it is the point.
+pub async fn token(ctx: &Context, args: TokenArgs) -> CliResult {
+    let client = ctx.client(&args.connection)?;
+    let token = client.access_token().await?;
+    ctx.printer.print(
+        || format!("{}\n", token.secret()),
+        || {
+            json!({
+                "accessToken": token.secret(),
+                "expiresOn": token.expires_on.as_ref().map(format_time),
+            })
+        },
+    );
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! What goes to stdout: aligned tables for people, one JSON document for
+//! scripts. Nothing here ever sees a secret: sessions and conversions carry
+//! none.
+
+use crate::cli::OutputFormat;
+use crate::duration::format_duration;
+use remote_rendering::{Conversion, ServiceErrorDetail, Session};
+use serde_json::{Value, json};
+use std::io::Write as _;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Formats a timestamp as RFC 3339 to the second (UTC, as the service
+/// reports it); nanoseconds only make tables wider.
+pub fn format_time(time: &OffsetDateTime) -> String {
+    let time = time.replace_nanosecond(0).unwrap_or(*time);
+    time.format(&Rfc3339).unwrap_or_else(|_| time.to_string())
+}
+
+fn minutes(d: Option<std::time::Duration>) -> Value {
+    d.map_or(Value::Null, |d| json!(d.as_secs() / 60))
+}
+
+fn error_json(error: &Option<ServiceErrorDetail>) -> Value {
+    error.as_ref().map_or(
+        Value::Null,
+        |e| json!({"code": e.code, "message": e.message}),
+    )
+}
+
+/// A session as JSON (camelCase keys, lease values in minutes).
+pub fn session_json(s: &Session) -> Value {
+    json!({
+        "id": s.id.as_str(),
+        "status": s.status.as_str(),
+        "size": s.size.as_str(),
+        "maxLeaseMinutes": minutes(s.max_lease),
+        "elapsedMinutes": minutes(s.elapsed),
+        "remainingLeaseMinutes": minutes(s.remaining_lease()),
+        "hostname": s.hostname,
+        "handshakePort": s.handshake_port,
+        "arrInspectorPort": s.arr_inspector_port,
+        // Through the f32's shortest decimal form: 38.4, not 38.400001525878906.
+        "teraflops": s.teraflops.and_then(|t| t.to_string().parse::<f64>().ok()),
+        "createdOn": s.created_on.as_ref().map(format_time),
+        "error": error_json(&s.error),
+    })
+}
+
+/// A conversion as JSON.
+pub fn conversion_json(c: &Conversion) -> Value {
+    json!({
+        "id": c.id.as_str(),
+        "status": c.status.as_str(),
+        "inputContainer": c.input_container,
+        "inputAsset": c.input_asset,
+        "outputContainer": c.output_container,
+        "outputAssetUri": c.output_asset_uri,
+        "createdOn": c.created_on.as_ref().map(format_time),
+        "error": error_json(&c.error),
+    })
+}
+
+fn opt<T: ToString>(value: &Option<T>) -> String {
+    value.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// Lease values are whole minutes; zero reads better as `0m` than `0s`.
+fn lease(d: Option<std::time::Duration>) -> String {
+    d.map(|d| {
+        if d.is_zero() {
+            "0m".to_string()
+        } else {
+            format_duration(d)
+        }
+    })
+    .unwrap_or_default()
+}
+
+fn error_text(error: &Option<ServiceErrorDetail>) -> String {
+    error
+        .as_ref()
+        .map(|e| format!("{}: {}", e.code, e.message))
+        .unwrap_or_default()
+}
+
+/// One session as `FIELD  value` rows; empty fields are left out.
+pub fn session_rows(s: &Session) -> Vec<(&'static str, String)> {
+    vec![
+        ("ID", s.id.to_string()),
+        ("STATUS", s.status.to_string()),
+        ("SIZE", s.size.to_string()),
+        ("LEASE", lease(s.max_lease)),
+        ("ELAPSED", lease(s.elapsed)),
+        ("REMAINING", lease(s.remaining_lease())),
+        ("HOSTNAME", opt(&s.hostname)),
+        ("HANDSHAKE PORT", opt(&s.handshake_port)),
+        ("INSPECTOR PORT", opt(&s.arr_inspector_port)),
+        ("TERAFLOPS", opt(&s.teraflops)),
+        ("CREATED", opt(&s.created_on.as_ref().map(format_time))),
+        ("ERROR", error_text(&s.error)),
+    ]
+}
+
+/// One conversion as `FIELD  value` rows.
+pub fn conversion_rows(c: &Conversion) -> Vec<(&'static str, String)> {
+    vec![
+        ("ID", c.id.to_string()),
+        ("STATUS", c.status.to_string()),
+        ("INPUT CONTAINER", c.input_container.clone()),
+        ("INPUT ASSET", c.input_asset.clone()),
+        ("OUTPUT CONTAINER", c.output_container.clone()),
+        ("OUTPUT ASSET", opt(&c.output_asset_uri)),
+        ("CREATED", opt(&c.created_on.as_ref().map(format_time))),
+        ("ERROR", error_text(&c.error)),
+    ]
+}
+
+/// Renders `FIELD  value` rows with the values aligned.
+pub fn render_rows(rows: &[(&str, String)]) -> String {
+    let rows: Vec<_> = rows.iter().filter(|(_, v)| !v.is_empty()).collect();
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    rows.iter()
+        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .collect()
+}
+
+/// Renders a table with a header row; columns are padded to their widest
+/// cell and the last column is not padded, so lines carry no trailing spaces.
+pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let mut out = String::new();
+        for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+            if i == last {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// The session list table.
+pub fn sessions_table(sessions: &[Session]) -> String {
+    if sessions.is_empty() {
+        return "No sessions.\n".to_string();
+    }
+    let rows: Vec<Vec<String>> = sessions
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.to_string(),
+                s.status.to_string(),
+                s.size.to_string(),
+                lease(s.max_lease),
+                lease(s.elapsed),
+                opt(&s.created_on.as_ref().map(format_time)),
+            ]
+        })
+        .collect();
+    render_table(
+        &["ID", "STATUS", "SIZE", "LEASE", "ELAPSED", "CREATED"],
+        &rows,
+    )
+}
+
+/// The conversion list table.
+pub fn conversions_table(conversions: &[Conversion]) -> String {
+    if conversions.is_empty() {
+        return "No conversions.\n".to_string();
+    }
+    let rows: Vec<Vec<String>> = conversions
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.status.to_string(),
+                c.input_asset.clone(),
+                opt(&c.created_on.as_ref().map(format_time)),
+            ]
+        })
+        .collect();
+    render_table(&["ID", "STATUS", "ASSET", "CREATED"], &rows)
+}
+
+/// Writes the result of a command to stdout in the chosen format.
+pub struct Printer {
+    format: OutputFormat,
+}
+
+impl Printer {
+    /// A printer for `format`.
+    pub fn new(format: OutputFormat) -> Self {
+        Self { format }
+    }
+
+    /// Whether stdout carries JSON (then human notes go to stderr).
+    pub fn is_json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// Prints `table` or `json`, whichever the user asked for.
+    pub fn print(&self, table: impl FnOnce() -> String, json: impl FnOnce() -> Value) {
+        let text = match self.format {
+            OutputFormat::Table => table(),
+            OutputFormat::Json => {
+                let mut text = serde_json::to_string_pretty(&json()).unwrap_or_default();
+                text.push('\n');
+                text
+            }
+        };
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`arr session list | head`) is not worth a panic.
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+
+    /// A line for people: on stdout in table mode, on stderr in JSON mode so
+    /// stdout stays one JSON document.
+    pub fn note(&self, line: impl AsRef<str>) {
+        match self.format {
+            OutputFormat::Table => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = writeln!(stdout, "{}", line.as_ref());
+            }
+            OutputFormat::Json => eprintln!("{}", line.as_ref()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_and_have_no_trailing_spaces() {
+        let table = render_table(
+            &["ID", "STATUS"],
+            &[
+                vec!["a-long-id".into(), "Ready".into()],
+                vec!["b".into(), "".into()],
+            ],
+        );
+        assert_eq!(table, "ID         STATUS\na-long-id  Ready\nb\n");
+    }
+
+    #[test]
+    fn rows_skip_empty_values() {
+        let text = render_rows(&[
+            ("ID", "x".into()),
+            ("ERROR", String::new()),
+            ("HOSTNAME", "h".into()),
+        ]);
+        assert_eq!(text, "ID        x\nHOSTNAME  h\n");
+    }
+}

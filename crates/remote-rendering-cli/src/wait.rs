@@ -1,0 +1,159 @@
+//! Waiting for sessions and conversions: progress on stderr, Ctrl-C handling.
+
+use crate::duration::format_duration;
+use futures::StreamExt as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use remote_rendering::{Pollable, Poller};
+use std::io::IsTerminal as _;
+use std::time::{Duration, Instant};
+
+/// How a wait ended.
+pub enum WaitOutcome<T> {
+    /// The operation finished (Ready / Succeeded) or failed with a typed error.
+    Done(remote_rendering::Result<T>),
+    /// The user pressed Ctrl-C.
+    Interrupted,
+}
+
+/// Resolves when the user presses Ctrl-C. Created before waiting starts so
+/// that an early Ctrl-C is not lost and does not kill the process outright.
+pub struct Interrupt {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    /// Starts listening for Ctrl-C.
+    pub fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+            Ok(Self { signal })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Waits for the next Ctrl-C.
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            self.signal.recv().await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Shows a wait's progress on stderr: a spinner on a terminal, otherwise a
+/// plain line per status change (and every 10 s), which suits CI logs.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    label: String,
+    last_line: Option<(String, Instant)>,
+}
+
+impl Progress {
+    /// Progress for the operation `label` (e.g. `session my-id`).
+    pub fn new(label: String) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner:.cyan} {msg} [{elapsed}]")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_message(format!("{label}: polling"));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Self {
+            bar,
+            label,
+            last_line: None,
+        }
+    }
+
+    /// Reports one observation.
+    pub fn update(&mut self, status: &str, elapsed: Duration, next_poll: Option<Duration>) {
+        let next = next_poll
+            .map(|d| format!(", next poll in {}", seconds(d)))
+            .unwrap_or_default();
+        let line = format!(
+            "{}: {status} (elapsed {}{next})",
+            self.label,
+            seconds(elapsed)
+        );
+        match &self.bar {
+            Some(bar) => bar.set_message(line),
+            None => {
+                let due = match &self.last_line {
+                    None => true,
+                    Some((last_status, at)) => {
+                        last_status != status || at.elapsed() >= Duration::from_secs(10)
+                    }
+                };
+                if due || next_poll.is_none() {
+                    eprintln!("{line}");
+                    self.last_line = Some((status.to_string(), Instant::now()));
+                }
+            }
+        }
+    }
+
+    /// Removes the spinner so later output starts on a clean line.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    if d >= Duration::from_secs(60) && d.as_secs().is_multiple_of(60) {
+        format_duration(d)
+    } else if d >= Duration::from_secs(60) {
+        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+/// Polls until the operation finishes or Ctrl-C, showing progress.
+pub async fn wait_with_progress<T: Pollable>(
+    poller: Poller<T>,
+    label: String,
+    interrupt: &mut Interrupt,
+) -> WaitOutcome<T> {
+    let mut progress = Progress::new(label);
+    let watch = async {
+        let mut updates = std::pin::pin!(poller.updates());
+        let mut last = None;
+        while let Some(update) = updates.next().await {
+            match update {
+                Ok(update) => {
+                    progress.update(
+                        &update.value.status().to_string(),
+                        update.elapsed,
+                        update.next_poll,
+                    );
+                    last = Some(update.value);
+                }
+                // The error names the final status; main prints it.
+                Err(error) => return Err(error),
+            }
+        }
+        last.ok_or_else(|| {
+            remote_rendering::Error::Configuration("the poller reported nothing".into())
+        })
+    };
+    let outcome = tokio::select! {
+        result = watch => WaitOutcome::Done(result),
+        () = interrupt.recv() => WaitOutcome::Interrupted,
+    };
+    progress.finish();
+    outcome
+}
