@@ -8,10 +8,10 @@ use base64::Engine as _;
 use remote_rendering_rest::RequestAuth;
 use remote_rendering_rest::generated::sts_2019_02_28_preview as sts;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::RwLock;
 #[cfg(feature = "entra")]
 use std::sync::Arc;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tracing::Instrument as _;

@@ -53,14 +53,20 @@
 //!
 //! # Defaults compared with the official SDKs
 //!
-//! | | this crate | official SDKs |
+//! | | this crate | official SDKs (.NET, Python, Java, JS) |
 //! |---|---|---|
-//! | token refresh | 5 min before `exp`, one shared exchange | per client, on demand |
-//! | `Retry-After` while polling | honoured | ignored |
-//! | Cancelled conversion | ends the wait with an error | one SDK polls forever |
+//! | token cache | shared by clones; refreshed 5 min before `exp` (at most half the token's lifetime) | per client, on demand |
+//! | concurrent first calls | one STS exchange, its result (or failure) shared | one exchange per caller in some SDKs |
+//! | 401 from ARR | token dropped, call repeated once | error |
+//! | `Retry-After` | honoured on 429/503 and while polling conversions | ignored while polling |
+//! | retries | 429, 500, 502, 503, 504, connection failures, timeouts; jittered backoff bounded in attempts and time | similar, without `Retry-After` on polls |
+//! | Cancelled conversion | ends the wait with a typed error | one SDK polls forever |
 //! | poll interval | 2 s Standard, 10 s Premium and conversions | similar fixed intervals |
-//! | lease extension | `extend_lease(by)` computes the total | caller computes the total |
+//! | resumable pollers | `base64("1:{accountId}:{id}")` (Python's format) or a bare id | Python only |
+//! | lease extension | `extend_lease(by)` computes the total; a lost-answer retry is not an error | caller computes the total |
+//! | lease keeper | opt-in background task, capped at 1,440 minutes | none |
 //! | unknown status values | kept as `Unknown(String)` | vary |
+//! | secrets in logs | never (tested at TRACE level) | vary |
 
 #![warn(missing_docs)]
 

@@ -4,6 +4,7 @@ mod common;
 
 use remote_rendering::{Client, Credential, Error, SessionId, SessionOptions, SessionSize};
 use remote_rendering_emulator::{Fault, Route};
+#[cfg(feature = "entra")]
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
