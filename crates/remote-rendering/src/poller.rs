@@ -365,6 +365,42 @@ impl<T: Pollable> Poller<T> {
 mod tests {
     use super::*;
 
+    fn conversion(status: &str) -> Conversion {
+        Conversion {
+            id: ConversionId::new("c").unwrap(),
+            status: ConversionStatus::from(status),
+            input_container: String::new(),
+            input_asset: String::new(),
+            output_container: String::new(),
+            output_asset_uri: None,
+            created_on: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn every_terminal_conversion_state_ends_the_wait() {
+        // The emulator cannot cancel conversions; this is the check that a
+        // Cancelled conversion is not polled forever.
+        assert!(matches!(
+            conversion("NotStarted").outcome(),
+            Outcome::Pending
+        ));
+        assert!(matches!(conversion("Running").outcome(), Outcome::Pending));
+        assert!(matches!(
+            conversion("Succeeded").outcome(),
+            Outcome::Succeeded
+        ));
+        for status in ["Failed", "Cancelled", "SomethingNew"] {
+            match conversion(status).outcome() {
+                Outcome::Failed(Error::ConversionFailed { status: s, .. }) => {
+                    assert_eq!(s.as_str(), status)
+                }
+                _ => panic!("{status} must end the wait"),
+            }
+        }
+    }
+
     #[test]
     fn continuation_tokens_round_trip() {
         let account = uuid::Uuid::new_v4();
