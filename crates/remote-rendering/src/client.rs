@@ -326,39 +326,23 @@ impl Client {
 
     /// All sessions that are not stopped, following `@nextLink` page by page.
     pub fn list_sessions(&self) -> impl Stream<Item = Result<Session>> + Send + 'static {
-        let client = self.clone();
-        paged(move |link: Option<String>| {
-            let client = client.clone();
-            async move {
-                let page: wire::SessionsList = match link {
-                    Some(link) => client.follow_link("list sessions", &link).await?,
-                    None => {
-                        let (account, version, _) = client.request_parts("");
-                        client
-                            .call("list sessions", "", move |c| {
-                                let version = version.clone();
-                                async move {
-                                    c.list_sessions()
-                                        .account_id(account)
-                                        .api_version(version)
-                                        .send()
-                                        .await
-                                }
-                                .boxed()
-                            })
-                            .await?
-                            .value
-                    }
-                };
-                let items = page
-                    .sessions
-                    .into_iter()
-                    .map(Session::try_from)
-                    .collect::<Result<Vec<_>>>()?;
-                Ok((items, page.next_link))
-            }
-            .boxed()
-        })
+        self.list(
+            "list sessions",
+            |c, account, version| {
+                async move {
+                    c.list_sessions()
+                        .account_id(account)
+                        .api_version(version)
+                        .send()
+                        .await
+                }
+                .boxed()
+            },
+            |page: wire::SessionsList| {
+                let items = page.sessions.into_iter().map(Session::try_from);
+                Ok((items.collect::<Result<_>>()?, page.next_link))
+            },
+        )
     }
 
     /// A poller for an existing session (e.g. one started elsewhere).
@@ -464,36 +448,59 @@ impl Client {
 
     /// All conversions of the account, following `@nextLink` page by page.
     pub fn list_conversions(&self) -> impl Stream<Item = Result<Conversion>> + Send + 'static {
+        self.list(
+            "list conversions",
+            |c, account, version| {
+                async move {
+                    c.list_conversions()
+                        .account_id(account)
+                        .api_version(version)
+                        .send()
+                        .await
+                }
+                .boxed()
+            },
+            |page: wire::ConversionList| {
+                let items = page.conversions.into_iter().map(Conversion::try_from);
+                Ok((items.collect::<Result<_>>()?, page.next_link))
+            },
+        )
+    }
+
+    /// Streams a pageable list: `first_page` sends the generated list
+    /// operation, later pages follow `@nextLink`; `split` turns a page into
+    /// its items and the next link.
+    fn list<W, T>(
+        &self,
+        operation: &'static str,
+        first_page: fn(
+            remote_rendering_rest::Client,
+            uuid::Uuid,
+            String,
+        ) -> BoxFuture<'static, Raw<W>>,
+        split: fn(W) -> Result<Page<T>>,
+    ) -> impl Stream<Item = Result<T>> + Send + 'static
+    where
+        W: serde::de::DeserializeOwned + Send + 'static,
+        T: Send + 'static,
+    {
         let client = self.clone();
         paged(move |link: Option<String>| {
             let client = client.clone();
             async move {
-                let page: wire::ConversionList = match link {
-                    Some(link) => client.follow_link("list conversions", &link).await?,
+                let page = match link {
+                    Some(link) => client.follow_link(operation, &link).await?,
                     None => {
                         let (account, version, _) = client.request_parts("");
                         client
-                            .call("list conversions", "", move |c| {
-                                let version = version.clone();
-                                async move {
-                                    c.list_conversions()
-                                        .account_id(account)
-                                        .api_version(version)
-                                        .send()
-                                        .await
-                                }
-                                .boxed()
+                            .call(operation, "", move |c| {
+                                first_page(c, account, version.clone())
                             })
                             .await?
                             .value
                     }
                 };
-                let items = page
-                    .conversions
-                    .into_iter()
-                    .map(Conversion::try_from)
-                    .collect::<Result<Vec<_>>>()?;
-                Ok((items, page.next_link))
+                split(page)
             }
             .boxed()
         })
@@ -592,15 +599,15 @@ impl Client {
     }
 }
 
+/// One page of a list: its items and the link to the next page, if any.
+type Page<T> = (Vec<T>, Option<String>);
+
 /// Streams items page by page: `fetch(None)` gets the first page,
 /// `fetch(Some(link))` the following ones, until a page has no next link.
 fn paged<T, F>(fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
 where
     T: Send + 'static,
-    F: Fn(Option<String>) -> BoxFuture<'static, Result<(Vec<T>, Option<String>)>>
-        + Send
-        + Sync
-        + 'static,
+    F: Fn(Option<String>) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync + 'static,
 {
     let fetch = Arc::new(fetch);
     futures::stream::try_unfold(Some(None::<String>), move |state| {
