@@ -63,9 +63,13 @@ impl fmt::Debug for Credential {
 }
 
 /// An STS access token and when it stops being valid.
+///
+/// Cheap to clone: every request of every clone of a client uses it.
 #[derive(Clone)]
 pub struct AccessToken {
-    secret: Secret,
+    secret: Arc<str>,
+    // The ready `Authorization` header (None: the token cannot be a header).
+    auth: Option<RequestAuth>,
     /// Expiry read from the token's `exp` claim (None: the token does not say).
     pub expires_on: Option<OffsetDateTime>,
 }
@@ -76,14 +80,20 @@ impl AccessToken {
         let token = token.into();
         let expires_on = jwt_expiry(&token);
         Self {
-            secret: Secret::new(token),
+            auth: RequestAuth::bearer(&token).ok(),
+            secret: Arc::from(token),
             expires_on,
         }
     }
 
     /// The token itself, for sending it.
     pub fn secret(&self) -> &str {
-        self.secret.expose()
+        &self.secret
+    }
+
+    /// The `Authorization: Bearer` value, built once per token.
+    pub(crate) fn request_auth(&self) -> Option<&RequestAuth> {
+        self.auth.as_ref()
     }
 }
 
@@ -144,7 +154,9 @@ pub(crate) struct TokenCache {
 /// A token and when this client obtained it.
 struct Cached {
     token: AccessToken,
-    obtained: OffsetDateTime,
+    // When to exchange again (None: the token states no expiry). A monotonic
+    // instant, so the per-call check is one comparison.
+    refresh_at: Option<std::time::Instant>,
 }
 
 impl TokenCache {
@@ -196,18 +208,30 @@ impl TokenCache {
     /// token living shorter than the margin is still reused.
     fn fresh(&self) -> Option<AccessToken> {
         let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
-        let Cached { token, obtained } = cached.as_ref()?;
-        match token.expires_on {
-            Some(expiry) => {
-                let lifetime = (expiry - *obtained).max(time::Duration::ZERO);
-                let margin = time::Duration::try_from(self.refresh_margin)
-                    .unwrap_or(time::Duration::MAX)
-                    .min(lifetime / 2);
-                (OffsetDateTime::now_utc() < expiry - margin).then(|| token.clone())
-            }
+        let Cached { token, refresh_at } = cached.as_ref()?;
+        match refresh_at {
+            Some(at) => (std::time::Instant::now() < *at).then(|| token.clone()),
             // No readable expiry: used until the service rejects it.
             None => Some(token.clone()),
         }
+    }
+
+    /// When a token obtained at `obtained` is refreshed: `refresh_margin`
+    /// before its expiry, but at most half its lifetime early, so that
+    /// short-lived tokens are still reused.
+    fn refresh_at(
+        &self,
+        token: &AccessToken,
+        obtained: OffsetDateTime,
+    ) -> Option<std::time::Instant> {
+        let expiry = token.expires_on?;
+        let lifetime = (expiry - obtained).max(time::Duration::ZERO);
+        let margin = time::Duration::try_from(self.refresh_margin)
+            .unwrap_or(time::Duration::MAX)
+            .min(lifetime / 2);
+        let left = std::time::Duration::try_from(expiry - margin - OffsetDateTime::now_utc())
+            .unwrap_or_default();
+        Some(std::time::Instant::now() + left)
     }
 
     /// A valid token: the cached one, or a new one from the STS.
@@ -247,9 +271,10 @@ impl TokenCache {
         let generation = self.generation.load(Ordering::Acquire) + 1;
         match &result {
             Ok(token) => {
+                let refresh_at = self.refresh_at(token, obtained);
                 *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Cached {
                     token: token.clone(),
-                    obtained,
+                    refresh_at,
                 });
                 *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
             }

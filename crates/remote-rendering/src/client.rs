@@ -523,9 +523,11 @@ impl Client {
     /// Continuation tokens are `base64("1:{accountId}:{id}")`, as the Python
     /// SDK writes them; a bare id is accepted too.
     fn parse_continuation(&self, token: &str) -> Result<String> {
-        match crate::poller::decode_continuation(token) {
+        // Accounts are compared as UUIDs: `30EA...` and `{30ea...}` are the
+        // same account as `30ea...`.
+        match crate::poller::decode_continuation_token(token) {
             Some((account, id)) => {
-                if account != self.inner.account_id.to_string() {
+                if account != self.inner.account_id {
                     return Err(Error::validation(
                         "continuation token",
                         format!(

@@ -170,7 +170,7 @@ impl ClientBuilder {
                 "account id",
                 format!(
                     "`{}` is not a UUID such as 30ea64bd-100f-4bf0-adc9-29fa45d4880c",
-                    self.account_id
+                    shown(&self.account_id)
                 ),
             )
         })?;
@@ -288,11 +288,12 @@ impl ClientBuilder {
 }
 
 fn validate_account_domain(domain: &str) -> Result<()> {
+    let display = shown(domain);
     let expected = "expected an account domain such as `eastus.mixedreality.azure.com`";
     if domain.contains("://") {
         return Err(Error::validation(
             "account domain",
-            format!("`{domain}` includes a scheme; {expected}"),
+            format!("`{display}` includes a scheme; {expected}"),
         ));
     }
     let valid_label = |label: &str| {
@@ -303,7 +304,7 @@ fn validate_account_domain(domain: &str) -> Result<()> {
     if !domain.contains('.') || !domain.split('.').all(valid_label) {
         return Err(Error::validation(
             "account domain",
-            format!("`{domain}` is not a domain; {expected}"),
+            format!("`{display}` is not a domain; {expected}"),
         ));
     }
     Ok(())
@@ -317,7 +318,7 @@ fn region_endpoint(region: &str) -> Result<String> {
     {
         return Err(Error::validation(
             "region",
-            format!("`{region}` is not a region name such as `westus2`"),
+            format!("`{}` is not a region name such as `westus2`", shown(region)),
         ));
     }
     Ok(format!(
@@ -327,18 +328,20 @@ fn region_endpoint(region: &str) -> Result<String> {
 
 /// Checks an endpoint URL and returns it without a trailing slash.
 fn validate_endpoint(field: &'static str, url: &str) -> Result<String> {
+    // Errors repeat the URL without its user information (a password).
+    let display = shown(&without_userinfo(url));
     let parsed = url::Url::parse(url)
-        .map_err(|e| Error::validation(field, format!("`{url}` is not a URL ({e})")))?;
+        .map_err(|e| Error::validation(field, format!("`{display}` is not a URL ({e})")))?;
     let host = parsed
         .host()
-        .ok_or_else(|| Error::validation(field, format!("`{url}` has no host")))?;
+        .ok_or_else(|| Error::validation(field, format!("`{display}` has no host")))?;
     match parsed.scheme() {
         "https" => {}
         "http" if is_loopback(&host) => {}
         "http" => {
             return Err(Error::validation(
                 field,
-                format!("`{url}` uses http:// to a non-loopback host; use https://"),
+                format!("`{display}` uses http:// to a non-loopback host; use https://"),
             ));
         }
         other => {
@@ -370,6 +373,32 @@ fn validate_endpoint(field: &'static str, url: &str) -> Result<String> {
         ));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// A value as errors repeat it: control characters (a newline could forge
+/// a log line) escaped.
+fn shown(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `scheme://user:password@host...` -> `scheme://<redacted>@host...`.
+fn without_userinfo(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}://<redacted>@{}", &rest[at + 1..]);
+        }
+    }
+    url.to_string()
 }
 
 fn is_loopback_url(url: &str) -> bool {

@@ -93,6 +93,6 @@ pub use models::{
 };
 pub use poller::{
     ConversionPoller, PollUpdate, Pollable, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
-    SessionPoller,
+    SessionPoller, decode_continuation_token,
 };
 pub use retry::RetryPolicy;

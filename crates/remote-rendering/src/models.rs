@@ -401,8 +401,8 @@ impl TryFrom<wire::SessionProperties> for Session {
     fn try_from(s: wire::SessionProperties) -> Result<Self, Error> {
         Ok(Self {
             id: SessionId::new(s.id).map_err(|e| invalid_id("session", e))?,
-            size: SessionSize::from(wire_str(&s.size).as_str()),
-            status: SessionStatus::from(wire_str(&s.status).as_str()),
+            size: (&s.size).into(),
+            status: (&s.status).into(),
             max_lease: minutes(s.max_lease_time_minutes),
             elapsed: minutes(s.elapsed_time_minutes),
             hostname: s.hostname,
@@ -421,7 +421,7 @@ impl TryFrom<wire::Conversion> for Conversion {
     fn try_from(c: wire::Conversion) -> Result<Self, Error> {
         Ok(Self {
             id: ConversionId::new(c.id).map_err(|e| invalid_id("conversion", e))?,
-            status: ConversionStatus::from(wire_str(&c.status).as_str()),
+            status: (&c.status).into(),
             input_container: c.settings.input_location.storage_container_uri,
             input_asset: c.settings.input_location.relative_input_asset_path,
             output_container: c.settings.output_location.storage_container_uri,
@@ -440,10 +440,45 @@ fn invalid_id(kind: &str, error: Error) -> Error {
     }
 }
 
-/// The wire spelling of an extensible generated enum.
-fn wire_str(value: &impl serde::Serialize) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
+/// Maps a generated extensible enum onto ours variant by variant (a new
+/// known value in the spec fails to compile here until it is mapped).
+macro_rules! from_wire_enum {
+    ($ours:ident, $wire:ident, $known:ident { $($variant:ident),* $(,)? }) => {
+        impl From<&wire::$wire> for $ours {
+            fn from(value: &wire::$wire) -> Self {
+                match value {
+                    $(wire::$wire::Known(wire::$known::$variant) => Self::$variant,)*
+                    wire::$wire::Other(other) => Self::from(other.as_str()),
+                }
+            }
+        }
+    };
 }
+
+from_wire_enum!(
+    SessionSize,
+    SessionSize,
+    SessionSizeKnown { Standard, Premium }
+);
+from_wire_enum!(
+    SessionStatus,
+    SessionStatus,
+    SessionStatusKnown {
+        Starting,
+        Ready,
+        Stopped,
+        Expired,
+        Error
+    }
+);
+from_wire_enum!(
+    ConversionStatus,
+    ConversionStatus,
+    ConversionStatusKnown {
+        NotStarted,
+        Running,
+        Succeeded,
+        Failed,
+        Cancelled
+    }
+);

@@ -181,6 +181,19 @@ pub(crate) fn encode_continuation(account: &uuid::Uuid, id: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("1:{account}:{id}"))
 }
 
+/// Decodes a poller continuation token, `base64("1:{accountId}:{id}")` (the
+/// Python SDK's format), into the account and the id, without checking the
+/// id (the `resume_*_poller` methods do) or contacting anything.
+///
+/// Returns `None` for anything that is not such a token, including a bare id
+/// (which `Client::resume_session_poller` / `resume_conversion_poller` also
+/// accept). A pure function, exposed for fuzzing and for tools that inspect
+/// stored tokens.
+pub fn decode_continuation_token(token: &str) -> Option<(uuid::Uuid, String)> {
+    let (account, id) = decode_continuation(token)?;
+    Some((uuid::Uuid::parse_str(&account).ok()?, id))
+}
+
 /// `base64("1:{account}:{id}")` -> (account, id).
 pub(crate) fn decode_continuation(token: &str) -> Option<(String, String)> {
     let bytes = base64::engine::general_purpose::STANDARD

@@ -7,7 +7,6 @@ use crate::retry::RetryPolicy;
 use futures::TryStreamExt as _;
 use futures::future::BoxFuture;
 use progenitor_client::{ByteStream, ResponseValue};
-use remote_rendering_rest::RequestAuth;
 use reqwest::header::HeaderMap;
 use std::time::{Duration, Instant};
 use tracing::Instrument as _;
@@ -16,16 +15,21 @@ use tracing::Instrument as _;
 pub(crate) type Raw<T> =
     std::result::Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
 
-/// A decoded success: the value and the response headers.
+/// A decoded success: the value and what callers need of the headers.
 pub(crate) struct Reply<T> {
     pub(crate) value: T,
-    pub(crate) headers: HeaderMap,
+    retry_after: Option<Duration>,
+    ms_cv: Option<reqwest::header::HeaderValue>,
 }
 
 impl<T> Reply<T> {
     /// The service's `Retry-After`, if it sent one.
     pub(crate) fn retry_after(&self) -> Option<Duration> {
-        retry_after(&self.headers)
+        self.retry_after
+    }
+
+    fn ms_cv(&self) -> Option<&str> {
+        self.ms_cv.as_ref().and_then(|v| v.to_str().ok())
     }
 }
 
@@ -39,6 +43,8 @@ pub(crate) fn correlation_vector() -> String {
     )
 }
 
+const MS_CV: &str = "ms-cv";
+
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
@@ -48,7 +54,7 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `Retry-After` as delay-seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = header(headers, "retry-after")?;
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds.min(24 * 3600)));
@@ -64,10 +70,15 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
     use progenitor_client::Error as E;
     match result {
         Ok(value) => {
-            let headers = value.headers().clone();
+            // Only two headers matter; reading them from the borrowed map
+            // avoids copying the whole map on every call.
+            let headers = value.headers();
+            let retry_after = retry_after(headers);
+            let ms_cv = headers.get(MS_CV).cloned();
             Ok(Reply {
                 value: value.into_inner(),
-                headers,
+                retry_after,
+                ms_cv,
             })
         }
         Err(E::ErrorResponse(response)) => {
@@ -92,7 +103,7 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
                 return Err(Error::InvalidResponse {
                     operation,
                     message: format!("HTTP {status} is not a documented success status"),
-                    ms_cv: header(&headers, "ms-cv"),
+                    ms_cv: header(&headers, MS_CV),
                 });
             }
             Err(status_error(operation, status, &headers, &body))
@@ -146,7 +157,7 @@ pub(crate) fn status_error(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Error {
-    let ms_cv = header(headers, "ms-cv");
+    let ms_cv = header(headers, MS_CV);
     let decoded = serde_json::from_slice::<remote_rendering_rest::types::ErrorResponse>(body).ok();
     let reason = reqwest::StatusCode::from_u16(status)
         .ok()
@@ -262,8 +273,8 @@ fn record_attempt<T>(span: &tracing::Span, outcome: &Result<Reply<T>>) {
     match outcome {
         Ok(reply) => {
             span.record("status", "ok");
-            if let Some(cv) = header(&reply.headers, "ms-cv") {
-                span.record("ms_cv", cv.as_str());
+            if let Some(cv) = reply.ms_cv() {
+                span.record("ms_cv", cv);
             }
         }
         Err(error) => {
@@ -283,7 +294,7 @@ fn log_attempt<T>(operation: &'static str, attempt: u32, outcome: &Result<Reply<
             operation,
             attempt,
             status = "ok",
-            ms_cv = header(&reply.headers, "ms-cv").as_deref().unwrap_or(""),
+            ms_cv = reply.ms_cv().unwrap_or(""),
         ),
         Err(error) => tracing::debug!(
             operation,
@@ -300,7 +311,7 @@ fn rest_client(
     endpoint: &str,
     token: &AccessToken,
 ) -> Result<remote_rendering_rest::Client> {
-    let auth = RequestAuth::bearer(token.secret()).map_err(|_| Error::Authentication {
+    let auth = token.request_auth().ok_or_else(|| Error::Authentication {
         status: None,
         message: "the access token contains characters that cannot be sent in a header".into(),
         ms_cv: None,
@@ -308,7 +319,7 @@ fn rest_client(
     Ok(remote_rendering_rest::Client::new_with_client(
         endpoint,
         http.clone(),
-        auth,
+        auth.clone(),
     ))
 }
 

@@ -1,0 +1,32 @@
+//! Benchmarks of the Azure Remote Rendering client against the local
+//! emulator: the scenario harness behind `arr-bench` (issue 6) and the pieces
+//! its tests reuse.
+//!
+//! The scenarios measure cost *ratios* within one run (ergonomic client vs the
+//! generated client vs bare `reqwest`, ours vs the official Python SDK),
+//! because the machines this runs on are shared and noisy. Whenever CPU time
+//! or memory is measured, the emulator runs as a separate process (this very
+//! binary, re-executed with the `emulator` subcommand), so that the figures
+//! are the client's alone.
+//!
+//! Modules:
+//! - [`target`]: connection details of an emulator and clients built from them;
+//! - [`process`]: the emulator and the fleet scenario as child processes;
+//! - [`measure`]: CPU time, peak RSS and latency summaries;
+//! - [`loadgen`]: a lean HTTP/1.1 load generator for emulator capacity;
+//! - [`scenarios`]: items 1 to 6 of the issue;
+//! - [`python`]: item 7, the official Python SDK as a peer;
+//! - [`report`]: the Markdown table.
+
+#![warn(missing_docs)]
+
+pub mod loadgen;
+pub mod measure;
+pub mod process;
+pub mod python;
+pub mod report;
+pub mod scenarios;
+pub mod target;
+
+pub use report::{Report, Row, Verdict};
+pub use target::Target;

@@ -1,0 +1,641 @@
+//! `arr-bench`: measures the Azure Remote Rendering client against the local
+//! emulator (issue 6, items 1 to 7) and prints one Markdown table.
+//!
+//! ```text
+//! cargo run --release -p remote-rendering-bench --bin arr-bench -- all
+//! ```
+//!
+//! Subcommands `emulator` and `fleet` are the child processes `all` starts:
+//! the emulator runs apart so that CPU and memory figures are the client's
+//! alone, and the fleet runs apart so that its peak RSS is a process of its
+//! own.
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use remote_rendering_bench::measure::{micros, millis, setting};
+use remote_rendering_bench::process::{self, EmulatorProcess};
+use remote_rendering_bench::scenarios::{self, Callers, Kind, Throughput};
+use remote_rendering_bench::{Report, Row, Target, python};
+use remote_rendering_emulator::Route;
+use remote_rendering_emulator::cli::{EmulatorArgs, parse_duration};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Environment variable carrying the target JSON to child processes (not a
+/// flag, so the account key stays out of process listings).
+const TARGET_ENV: &str = "ARR_BENCH_TARGET";
+
+/// Benchmarks of the Azure Remote Rendering client against the local emulator.
+#[derive(Debug, Parser)]
+#[command(name = "arr-bench", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs every scenario (items 1-7 of issue 6) and writes the table.
+    All(AllArgs),
+    /// Runs the emulator in this process (started by `all`; arr-emulator's flags).
+    Emulator(EmulatorArgs),
+    /// Item 5's child: starts sessions concurrently and reports one JSON line
+    /// (target from the ARR_BENCH_TARGET environment variable).
+    Fleet(FleetArgs),
+    /// Sequential calls through one kind of client against an emulator in a
+    /// child process, for profilers (`valgrind --tool=callgrind arr-bench
+    /// profile --kind a` traces the client only).
+    Profile(ProfileArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ProfileArgs {
+    /// `a` (remote-rendering), `b` (remote-rendering-rest) or `c` (bare reqwest).
+    #[arg(long, default_value = "a")]
+    kind: String,
+    /// Measured calls (after 50 warm-up calls).
+    #[arg(long, default_value_t = 2000)]
+    calls: usize,
+}
+
+#[derive(Debug, clap::Args)]
+struct AllArgs {
+    /// Where to write the Markdown table (default: <target dir>/bench/BENCHMARKS-run.md).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Run only these items, e.g. `--only 1,3`.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<u8>,
+    /// Skip item 7 (the Python SDK peer).
+    #[arg(long)]
+    skip_python: bool,
+    /// Item 1: measured rounds (one call of each kind per round).
+    #[arg(long, default_value_t = 3000)]
+    rounds: usize,
+    /// Item 2: length of one throughput run (each kind runs twice per concurrency).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    run_time: Duration,
+    /// Item 3: concurrent first calls; item 5: concurrent sessions.
+    #[arg(long, default_value_t = 1000)]
+    fan_out: usize,
+    /// Item 6: length of one load run.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    load_time: Duration,
+    /// Item 7: sequential calls per client.
+    #[arg(long, default_value_t = 1000)]
+    peer_calls: usize,
+}
+
+#[derive(Debug, clap::Args)]
+struct FleetArgs {
+    /// Sessions to start at once.
+    #[arg(long, default_value_t = 1000)]
+    sessions: usize,
+    /// Polling interval.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    interval: Duration,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let result = match Cli::parse().command {
+        Command::All(args) => all(args).await,
+        Command::Emulator(args) => remote_rendering_emulator::cli::run(args)
+            .await
+            .map_err(anyhow::Error::msg),
+        Command::Fleet(args) => fleet_child(args).await,
+        Command::Profile(args) => profile(args).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("arr-bench: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn fleet_child(args: FleetArgs) -> Result<()> {
+    let target: Target = serde_json::from_str(
+        &std::env::var(TARGET_ENV).with_context(|| format!("{TARGET_ENV} is not set"))?,
+    )?;
+    let fleet = scenarios::fleet(&target, args.sessions, args.interval).await?;
+    println!("{}", serde_json::to_string(&fleet)?);
+    Ok(())
+}
+
+async fn profile(args: ProfileArgs) -> Result<()> {
+    let kind = match args.kind.as_str() {
+        "a" => Kind::Ergonomic,
+        "b" => Kind::Generated,
+        "c" => Kind::Bare,
+        other => anyhow::bail!("unknown kind `{other}`: use a, b or c"),
+    };
+    let emulator = EmulatorProcess::start(&[])?;
+    let callers = Callers::new(&emulator.target).await?;
+    for _ in 0..50 {
+        callers.call(kind).await?;
+    }
+    let cpu_before = remote_rendering_bench::measure::process_cpu();
+    let started = Instant::now();
+    for _ in 0..args.calls {
+        callers.call(kind).await?;
+    }
+    let cpu = remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
+    emulator.stop();
+    println!(
+        "{}: {} calls, {:.1} µs wall/call, {:.1} µs CPU/call",
+        kind.label(),
+        args.calls,
+        started.elapsed().as_secs_f64() * 1e6 / args.calls.max(1) as f64,
+        cpu.as_secs_f64() * 1e6 / args.calls.max(1) as f64
+    );
+    Ok(())
+}
+
+/// `target/` of the build that made this executable (`target/release/arr-bench`).
+fn target_dir() -> Result<PathBuf> {
+    let exe = process::own_executable()?;
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .context("cannot tell the target directory from the executable's path")
+}
+
+async fn all(args: AllArgs) -> Result<()> {
+    let started = Instant::now();
+    let bench_dir = target_dir()?.join("bench");
+    std::fs::create_dir_all(&bench_dir)
+        .with_context(|| format!("cannot create {}", bench_dir.display()))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| bench_dir.join("BENCHMARKS-run.md"));
+    let wants = |item: u8| args.only.is_empty() || args.only.contains(&item);
+    let mut report = Report::default();
+    let load_at_start = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+
+    if wants(1) || wants(2) {
+        eprintln!("items 1-2: per-call overhead and throughput");
+        let rows = items_1_2(&args, wants(1), wants(2)).await;
+        push(&mut report, "1-2", rows);
+    }
+    if wants(3) || wants(4) {
+        eprintln!("items 3-4: token sharing and polling cost");
+        let rows = items_3_4(&args, wants(3), wants(4)).await;
+        push(&mut report, "3-4", rows);
+    }
+    if wants(5) {
+        eprintln!("item 5: fleet of {} sessions", args.fan_out);
+        push(&mut report, "5", item_5(&args).await);
+    }
+    if wants(6) {
+        eprintln!("item 6: emulator capacity");
+        push(&mut report, "6", item_6(&args).await);
+    }
+    if wants(7) {
+        eprintln!("item 7: Python SDK peer");
+        push(&mut report, "7", item_7(&args, &bench_dir).await);
+    }
+
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    report.preamble = vec![
+        format!(
+            "Command: `cargo run --release -p remote-rendering-bench --bin arr-bench -- {}`",
+            std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+        ),
+        format!(
+            "Machine: {cpus} CPUs, shared with other work; load average at start: {}",
+            load_at_start
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        format!(
+            "Scenario wall time: {:.1} s; misses: {}",
+            started.elapsed().as_secs_f64(),
+            report.misses()
+        ),
+    ];
+    let markdown = report.to_markdown();
+    println!("{markdown}");
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&out, &markdown).with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!("table written to {}", out.display());
+    Ok(())
+}
+
+/// A failed scenario becomes a missed row instead of ending the run.
+fn push(report: &mut Report, item: &str, rows: Result<Vec<Row>>) {
+    match rows {
+        Ok(rows) => report.extend(rows),
+        Err(error) => report.extend([Row::checked(
+            item,
+            "scenario ran",
+            format!("failed: {error:#}"),
+            "runs",
+            false,
+        )]),
+    }
+}
+
+fn ratio(a: Duration, c: Duration) -> f64 {
+    a.as_secs_f64() / c.as_secs_f64().max(1e-12)
+}
+
+async fn items_1_2(args: &AllArgs, item1: bool, item2: bool) -> Result<Vec<Row>> {
+    let emulator = EmulatorProcess::start(&[])?;
+    let callers = Arc::new(Callers::new(&emulator.target).await?);
+    let mut rows = Vec::new();
+    if item1 {
+        let o = scenarios::per_call_overhead(&callers, 300, args.rounds, Duration::from_secs(90))
+            .await?;
+        for (kind, s) in [
+            (Kind::Ergonomic, o.ergonomic),
+            (Kind::Generated, o.generated),
+            (Kind::Bare, o.bare),
+        ] {
+            rows.push(Row::info(
+                "1",
+                format!(
+                    "get_session latency {}: median / p99 (n={})",
+                    kind.label(),
+                    s.count
+                ),
+                format!("{} / {}", micros(s.median), micros(s.p99)),
+            ));
+        }
+        let a_c = ratio(o.ergonomic.median, o.bare.median);
+        rows.push(Row::checked(
+            "1",
+            "a/c median latency",
+            format!("{a_c:.3}"),
+            "≤ 1.05",
+            a_c <= 1.05,
+        ));
+        rows.push(Row::info(
+            "1",
+            "a/c p99 latency",
+            format!("{:.3}", ratio(o.ergonomic.p99, o.bare.p99)),
+        ));
+        rows.push(Row::info(
+            "1",
+            "b/c median latency",
+            format!("{:.3}", ratio(o.generated.median, o.bare.median)),
+        ));
+        rows.push(Row::info(
+            "1",
+            "b/c p99 latency",
+            format!("{:.3}", ratio(o.generated.p99, o.bare.p99)),
+        ));
+    }
+    if item2 {
+        for concurrency in [1, 8, 64] {
+            let mut totals: BTreeMap<&str, Throughput> = BTreeMap::new();
+            // Two runs per kind, alternating, so slow phases of the shared
+            // machine hit both kinds alike.
+            for kinds in [[Kind::Ergonomic, Kind::Bare], [Kind::Bare, Kind::Ergonomic]] {
+                for kind in kinds {
+                    let run =
+                        scenarios::throughput(callers.clone(), kind, concurrency, args.run_time)
+                            .await?;
+                    totals.entry(kind.label()).or_default().add(run);
+                }
+            }
+            for kind in [Kind::Ergonomic, Kind::Bare] {
+                let t = totals[kind.label()];
+                rows.push(Row::info(
+                    "2",
+                    format!(
+                        "{} with {concurrency} task(s): ops/s; client CPU per 1,000 ops",
+                        kind.label()
+                    ),
+                    format!("{:.0} ops/s; {}", t.ops_per_sec(), millis(t.cpu_per_1000())),
+                ));
+            }
+            let (a, c) = (totals[Kind::Ergonomic.label()], totals[Kind::Bare.label()]);
+            rows.push(Row::info(
+                "2",
+                format!("a/c client CPU per op, {concurrency} task(s) (ops/s a/c)"),
+                format!(
+                    "{:.3} ({:.3})",
+                    ratio(a.cpu_per_1000(), c.cpu_per_1000()),
+                    a.ops_per_sec() / c.ops_per_sec().max(1e-9)
+                ),
+            ));
+        }
+    }
+    emulator.stop();
+    Ok(rows)
+}
+
+/// Item 4's settings: session startup T and interval I; conversion duration
+/// and interval (the emulator's `Retry-After` is whole seconds, so the
+/// conversion's interval is 1 s).
+const SESSION_T: Duration = Duration::from_secs(2);
+const SESSION_I: Duration = Duration::from_millis(250);
+const CONVERSION_T: Duration = Duration::from_secs(3);
+const CONVERSION_I: Duration = Duration::from_secs(1);
+
+async fn items_3_4(args: &AllArgs, item3: bool, item4: bool) -> Result<Vec<Row>> {
+    let emulator = EmulatorProcess::start(&[
+        "--session-startup",
+        &format!("{}ms", SESSION_T.as_millis()),
+        "--conversion-duration",
+        &format!("{}ms", CONVERSION_T.as_millis()),
+    ])?;
+    let target = &emulator.target;
+    let mut rows = Vec::new();
+    if item3 {
+        let t = scenarios::token_sharing(target, args.fan_out).await?;
+        rows.push(Row::checked(
+            "3",
+            format!(
+                "STS requests for {} concurrent first calls, cold cache (client count / emulator log)",
+                t.calls
+            ),
+            format!("{} / {}", t.client_exchanges, t.sts_requests),
+            "1",
+            t.client_exchanges == 1 && t.sts_requests == 1 && t.failed == 0,
+        ));
+        rows.push(Row::info(
+            "3",
+            "time to the last completion (failed calls)",
+            format!(
+                "{} ({}{})",
+                millis(t.wall),
+                t.failed,
+                t.first_error
+                    .map(|e| format!(", first: {e}"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    if item4 {
+        let (session, conversion) = (
+            scenarios::session_polling(target, SESSION_T, SESSION_I).await?,
+            scenarios::conversion_polling(target, CONVERSION_T, CONVERSION_I).await?,
+        );
+        for (what, cost) in [
+            ("session", session),
+            ("conversion (GET carries Retry-After)", conversion),
+        ] {
+            let label = format!(
+                "{what}, T = {}, I = {}",
+                setting(cost.duration),
+                setting(cost.interval)
+            );
+            let waits: Vec<String> = cost.waits.iter().map(|w| setting(*w)).collect();
+            rows.push(Row::checked(
+                "4",
+                format!("{label}: GET requests (waits: first, then after each poll)"),
+                format!(
+                    "{} ({}, then {})",
+                    cost.gets,
+                    setting(cost.interval),
+                    waits.join(", ")
+                ),
+                format!("≤ ceil(T/I)+1 = {}", cost.request_bound()),
+                cost.gets <= cost.request_bound(),
+            ));
+            rows.push(Row::checked(
+                "4",
+                format!("{label}: delay from Ready to the poller returning"),
+                format!("{:.1} ms", cost.delay_secs * 1e3),
+                format!("≤ I = {}", setting(cost.interval)),
+                cost.delay_secs <= cost.interval.as_secs_f64(),
+            ));
+        }
+    }
+    emulator.stop();
+    Ok(rows)
+}
+
+/// Item 5: session startup of the fleet's emulator, and the fleet's polling interval.
+const FLEET_T: Duration = Duration::from_secs(5);
+const FLEET_I: Duration = Duration::from_secs(1);
+
+async fn item_5(args: &AllArgs) -> Result<Vec<Row>> {
+    let emulator =
+        EmulatorProcess::start(&["--session-startup", &format!("{}ms", FLEET_T.as_millis())])?;
+    let target_json = serde_json::to_string(&emulator.target)?;
+    let sessions = args.fan_out.to_string();
+    let interval = format!("{}ms", FLEET_I.as_millis());
+    // The child blocks nothing here: run it off the async threads.
+    let outcome = tokio::task::spawn_blocking(move || {
+        process::run_self(
+            &["fleet", "--sessions", &sessions, "--interval", &interval],
+            &[(TARGET_ENV, &target_json)],
+            Duration::from_secs(180),
+        )
+    })
+    .await??;
+    anyhow::ensure!(outcome.success, "the fleet child failed");
+    let line = outcome
+        .stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .context("the fleet child printed no JSON")?;
+    let fleet: scenarios::Fleet = serde_json::from_str(line)?;
+    let admin = emulator.target.http_client()?;
+    let log = emulator.target.request_log(&admin).await?;
+    emulator.stop();
+    let by_route: Vec<String> = [Route::StsToken, Route::CreateSession, Route::GetSession]
+        .iter()
+        .map(|r| {
+            format!(
+                "{r:?} {}",
+                remote_rendering_bench::target::count_route(&log, *r)
+            )
+        })
+        .collect();
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    Ok(vec![
+        Row::checked(
+            "5",
+            format!(
+                "peak RSS of the client process, {} sessions started and awaited (VmHWM; wait4 ru_maxrss)",
+                fleet.sessions
+            ),
+            format!(
+                "{:.1} MiB ({:.1} MiB)",
+                mib(fleet.peak_rss_kib),
+                mib(outcome.max_rss_kib)
+            ),
+            "≤ 64 MiB",
+            fleet.peak_rss_kib.max(outcome.max_rss_kib) <= 64 * 1024,
+        ),
+        Row::checked(
+            "5",
+            "sessions Ready",
+            format!(
+                "{}/{}{}",
+                fleet.ready,
+                fleet.sessions,
+                fleet
+                    .first_error
+                    .map(|e| format!(" (first error: {e})"))
+                    .unwrap_or_default()
+            ),
+            "all",
+            fleet.ready == fleet.sessions,
+        ),
+        Row::info(
+            "5",
+            format!(
+                "total requests (startup T = {}, I = {})",
+                setting(FLEET_T),
+                setting(FLEET_I)
+            ),
+            format!("{} ({})", log.len(), by_route.join(", ")),
+        ),
+        Row::info(
+            "5",
+            "wall time to the last Ready; client CPU time",
+            format!("{:.1} ms; {}", fleet.wall_ms, millis(outcome.cpu)),
+        ),
+    ])
+}
+
+async fn item_6(args: &AllArgs) -> Result<Vec<Row>> {
+    let emulator = EmulatorProcess::start(&[])?;
+    let callers = Callers::new(&emulator.target).await?;
+    let mut rows = Vec::new();
+    for connections in [1, 8, 64] {
+        let c = scenarios::capacity(
+            &callers,
+            &emulator.target,
+            Some(emulator.pid()),
+            connections,
+            args.load_time,
+        )
+        .await?;
+        rows.push(Row::info(
+            "6",
+            format!("emulator GET session throughput, {connections} connection(s)"),
+            format!("{:.0} req/s ({} requests)", c.per_sec(), c.requests),
+        ));
+        rows.push(Row::info(
+            "6",
+            format!("CPU per request, {connections} connection(s): emulator / load generator"),
+            format!(
+                "{} / {}",
+                c.emulator_cpu
+                    .map(|cpu| micros(c.per_request(cpu)))
+                    .unwrap_or_else(|| "n/a".into()),
+                micros(c.per_request(c.generator_cpu))
+            ),
+        ));
+    }
+    emulator.stop();
+    Ok(rows)
+}
+
+async fn item_7(args: &AllArgs, bench_dir: &Path) -> Result<Vec<Row>> {
+    let metric = format!(
+        "CPU per {} sequential get calls: Python SDK 1.0.0b3 / ours",
+        args.peer_calls
+    );
+    if args.skip_python {
+        return Ok(vec![Row::skipped("7", metric, "skipped (--skip-python)")]);
+    }
+    let Some(python3) = python::find_python() else {
+        return Ok(vec![Row::skipped(
+            "7",
+            metric,
+            "skipped: python3 is not installed",
+        )]);
+    };
+    let venv = bench_dir.join("venv");
+    let requirements = PathBuf::from(python::REQUIREMENTS);
+    let venv_python = match tokio::task::spawn_blocking(move || {
+        python::ensure_venv(&python3, &venv, &requirements)
+    })
+    .await?
+    {
+        Ok(p) => p,
+        Err(error) => {
+            return Ok(vec![Row::skipped(
+                "7",
+                metric,
+                format!("skipped: cannot set up the venv: {error:#}"),
+            )]);
+        }
+    };
+    let script = bench_dir.join("peer.py");
+    std::fs::write(&script, python::SCRIPT)?;
+    let ca = bench_dir.join("emulator-ca.pem");
+    let emulator = EmulatorProcess::start(&[
+        "--tls",
+        "--ca-cert-path",
+        ca.to_str().context("non-UTF-8 path")?,
+    ])?;
+    let callers = Callers::new(&emulator.target).await?;
+    callers.call(Kind::Ergonomic).await?;
+
+    // Ours, Python, ours again: the average of our two runs brackets the
+    // Python run in time, so a slow phase of the machine hits both sides.
+    let mut ours = Duration::ZERO;
+    let mut ours_wall = Duration::ZERO;
+    let mut python_figures = None;
+    for step in 0..3 {
+        if step == 1 {
+            let (venv_python, script, target, session, calls) = (
+                venv_python.clone(),
+                script.clone(),
+                emulator.target.clone(),
+                callers.session().as_str().to_string(),
+                args.peer_calls,
+            );
+            python_figures = Some(
+                tokio::task::spawn_blocking(move || {
+                    python::run_peer(&venv_python, &script, &target, &session, calls)
+                })
+                .await??,
+            );
+            continue;
+        }
+        let cpu_before = remote_rendering_bench::measure::process_cpu();
+        let wall_before = Instant::now();
+        for _ in 0..args.peer_calls {
+            callers.call(Kind::Ergonomic).await?;
+        }
+        ours_wall += wall_before.elapsed();
+        ours += remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
+    }
+    emulator.stop();
+    let py = python_figures.context("the Python run did not happen")?;
+    let ours = ours / 2;
+    let ours_wall = ours_wall / 2;
+    let cpu_ratio = py.cpu_s / ours.as_secs_f64().max(1e-9);
+    Ok(vec![
+        Row::info(
+            "7",
+            metric,
+            format!("{:.3} s / {:.3} s", py.cpu_s, ours.as_secs_f64()),
+        ),
+        Row::checked(
+            "7",
+            "CPU ratio Python SDK / ours (over TLS, same emulator)",
+            format!("{cpu_ratio:.1}×"),
+            "> 1 (ours leaner)",
+            cpu_ratio > 1.0,
+        ),
+        Row::info(
+            "7",
+            format!("wall time per {} calls: Python / ours", py.calls),
+            format!(
+                "{:.3} s / {:.3} s ({:.1}×)",
+                py.wall_s,
+                ours_wall.as_secs_f64(),
+                py.wall_s / ours_wall.as_secs_f64().max(1e-9)
+            ),
+        ),
+    ])
+}

@@ -1,0 +1,73 @@
+//! The correctness properties behind items 3 and 4, asserted with in-process
+//! emulators: one STS exchange for many concurrent first calls, and pollers
+//! within `ceil(T/I) + 1` requests. Only counts are asserted, never
+//! wall-clock times (the machines are shared and noisy).
+
+use remote_rendering_bench::Target;
+use remote_rendering_bench::scenarios;
+use remote_rendering_emulator::Emulator;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_first_calls_share_one_sts_exchange() {
+    let emulator = Emulator::builder().start().await.unwrap();
+    let target = Target::from_handle(&emulator);
+    let outcome = scenarios::token_sharing(&target, 1000).await.unwrap();
+    assert_eq!(outcome.failed, 0, "{:?}", outcome.first_error);
+    assert_eq!(outcome.client_exchanges, 1);
+    assert_eq!(outcome.sts_requests, 1);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_poller_stays_within_its_request_bound() {
+    let startup = Duration::from_millis(600);
+    let emulator = Emulator::builder()
+        .session_startup(startup)
+        .start()
+        .await
+        .unwrap();
+    let target = Target::from_handle(&emulator);
+    let cost = scenarios::session_polling(&target, startup, Duration::from_millis(100))
+        .await
+        .unwrap();
+    assert_eq!(cost.request_bound(), 7);
+    assert!(cost.gets >= 1, "the poller never polled");
+    assert!(
+        cost.gets <= cost.request_bound(),
+        "{} GETs for T/I = 6: {cost:?}",
+        cost.gets
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conversion_poller_follows_retry_after_within_its_bound() {
+    let duration = Duration::from_millis(1500);
+    let emulator = Emulator::builder()
+        .conversion_duration(duration)
+        .start()
+        .await
+        .unwrap();
+    let target = Target::from_handle(&emulator);
+    let interval = Duration::from_millis(200);
+    let cost = scenarios::conversion_polling(&target, duration, interval)
+        .await
+        .unwrap();
+    assert!(
+        cost.gets <= cost.request_bound(),
+        "{} GETs: {cost:?}",
+        cost.gets
+    );
+    // The first poll comes after the interval (the create answer carries
+    // no Retry-After); every wait after a poll is the emulator's
+    // whole-second Retry-After, not the 200 ms interval.
+    assert!(!cost.waits.is_empty(), "{cost:?}");
+    assert!(
+        cost.waits
+            .iter()
+            .all(|w| w.subsec_nanos() == 0 && !w.is_zero()),
+        "Retry-After not honoured: {cost:?}"
+    );
+    emulator.shutdown().await;
+}
