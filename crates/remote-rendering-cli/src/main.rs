@@ -5,21 +5,13 @@
 //! (progress, hints, logs, errors) goes to stderr. Exit codes are listed in
 //! [`error::EXIT_CODES_HELP`].
 
-mod cli;
-mod commands;
-mod duration;
-mod error;
-mod output;
-mod quickstart;
-mod settings;
-mod wait;
-
 use clap::Parser as _;
 use cli::{Cli, Command};
 use commands::Context;
 use error::{CliError, CliResult};
-use output::Printer;
-use settings::ArrConfig;
+use remote_rendering_cli::output::Printer;
+use remote_rendering_cli::settings::ArrConfig;
+use remote_rendering_cli::{cli, commands, error, quickstart};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

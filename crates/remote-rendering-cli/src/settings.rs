@@ -99,10 +99,22 @@ impl ArrConfig {
         let text = text.trim_start_matches('\u{feff}');
         serde_json::from_str(text).map_err(|e| {
             CliError::usage(format!(
-                "--config file {} is not valid arrconfig.json: {e}",
-                path.display()
+                "--config file {} is not valid arrconfig.json: {}",
+                path.display(),
+                without_values(&e.to_string())
             ))
         })
+    }
+}
+
+/// A parse error without the values it quotes: `invalid type: string
+/// "<the account key>", expected ...` must not print the key.
+fn without_values(message: &str) -> String {
+    match (message.find('"'), message.rfind('"')) {
+        (Some(first), Some(last)) if first < last => {
+            format!("{}\"…\"{}", &message[..first], &message[last + 1..])
+        }
+        _ => message.to_string(),
     }
 }
 

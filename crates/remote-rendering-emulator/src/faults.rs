@@ -126,6 +126,13 @@ pub enum Fault {
         /// How many responses to replace.
         times: u32,
     },
+    /// Run the handler, keep its status, but replace a JSON object body with
+    /// `{}`: a success answer missing every required field (as a broken
+    /// gateway or a future API version might send). Other bodies are kept.
+    MissingFields {
+        /// How many responses to replace.
+        times: u32,
+    },
 }
 
 impl Fault {
@@ -136,7 +143,8 @@ impl Fault {
             | Fault::DropBeforeHandler { times }
             | Fault::DropAfterApply { times }
             | Fault::TruncatedBody { times }
-            | Fault::NonJsonBody { times } => times,
+            | Fault::NonJsonBody { times }
+            | Fault::MissingFields { times } => times,
         }
     }
 }
@@ -158,6 +166,7 @@ pub(crate) enum FaultAction {
     DropAfterApply,
     TruncatedBody,
     NonJsonBody,
+    MissingFields,
 }
 
 /// Shared, thread-safe list of pending faults; obtained from
@@ -219,6 +228,7 @@ impl Faults {
                         Fault::DropAfterApply { .. } => FaultAction::DropAfterApply,
                         Fault::TruncatedBody { .. } => FaultAction::TruncatedBody,
                         Fault::NonJsonBody { .. } => FaultAction::NonJsonBody,
+                        Fault::MissingFields { .. } => FaultAction::MissingFields,
                         Fault::Latency { .. } => unreachable!("handled above"),
                     });
                     *other.times_mut() -= 1;
@@ -288,5 +298,19 @@ mod tests {
         assert_eq!(third.delay, Duration::ZERO);
         assert!(faults.pending().is_empty());
         assert!(faults.take(Route::CreateSession).action.is_none());
+    }
+
+    #[test]
+    fn missing_fields_is_consumed_like_the_other_body_faults() {
+        let faults = Faults::default();
+        faults.inject(Route::GetSession, Fault::MissingFields { times: 2 });
+        faults.inject(Route::GetSession, Fault::NonJsonBody { times: 1 });
+        for _ in 0..2 {
+            let plan = faults.take(Route::GetSession);
+            assert!(matches!(plan.action, Some(FaultAction::MissingFields)));
+        }
+        let plan = faults.take(Route::GetSession);
+        assert!(matches!(plan.action, Some(FaultAction::NonJsonBody)));
+        assert!(faults.pending().is_empty());
     }
 }

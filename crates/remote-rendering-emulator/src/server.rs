@@ -379,6 +379,23 @@ async fn pipeline(
                 .insert(CONTENT_LENGTH, HeaderValue::from(html.len()));
             (Response::from_parts(parts, Body::from(html)), Outcome::Sent)
         }
+        Some(FaultAction::MissingFields) => {
+            let (mut parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let is_object =
+                serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|v| v.is_object());
+            let body = if is_object {
+                Bytes::from_static(b"{}")
+            } else {
+                bytes
+            };
+            parts
+                .headers
+                .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+            (Response::from_parts(parts, Body::from(body)), Outcome::Sent)
+        }
         _ => (response, Outcome::Sent),
     }
 }
@@ -1085,6 +1102,9 @@ enum FaultSpec {
     NonJsonBody {
         times: u32,
     },
+    MissingFields {
+        times: u32,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -1124,6 +1144,7 @@ async fn admin_inject_fault(
         FaultSpec::DropAfterApply { times } => Fault::DropAfterApply { times },
         FaultSpec::TruncatedBody { times } => Fault::TruncatedBody { times },
         FaultSpec::NonJsonBody { times } => Fault::NonJsonBody { times },
+        FaultSpec::MissingFields { times } => Fault::MissingFields { times },
     };
     shared.faults.inject(request.route, fault);
     Ok(StatusCode::NO_CONTENT)

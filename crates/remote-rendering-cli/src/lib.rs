@@ -1,0 +1,15 @@
+//! The library behind `arr`: its command-line definition, the parsers for
+//! durations and `arrconfig.json`, and the commands themselves.
+//!
+//! The binary (`src/main.rs`) is a thin wrapper around these modules; they
+//! are a library so that fuzzers and tests can drive the parsers directly.
+//! This is not a stable API.
+
+pub mod cli;
+pub mod commands;
+pub mod duration;
+pub mod error;
+pub mod output;
+pub mod quickstart;
+pub mod settings;
+pub mod wait;

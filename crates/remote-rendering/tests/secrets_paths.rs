@@ -1,0 +1,206 @@
+//! Canary test, second part (`secrets.rs` covers the happy paths): the
+//! `Debug` of every public type built around a secret, every error the
+//! client produces under every fault and every validation failure, and
+//! everything traced at TRACE level meanwhile. No canary may appear.
+//!
+//! Its own test binary, because it installs the global tracing subscriber.
+
+mod common;
+
+use remote_rendering::{
+    AccessToken, Client, ConversionId, ConversionInput, ConversionOutput, Credential, Error,
+    LeaseKeeperOptions, RetryPolicy, Secret, SessionId, SessionOptions, SessionSize,
+};
+use remote_rendering_emulator::{Fault, Route};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const KEY: &str = "canary-key-b7e2";
+const READ_SAS: &str = "sv=2021&sig=canary-read-sas-41aa";
+const WRITE_SAS: &str = "sv=2021&sig=canary-write-sas-c3d0";
+const TOKEN: &str = "canary-token-e59f";
+const PASSWORD: &str = "canary-password-2b8c";
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every fault of the emulator, as armed in this test.
+fn faults() -> Vec<Fault> {
+    let status = |status| Fault::Status {
+        status,
+        retry_after: Some(Duration::from_secs(0)),
+        times: 100,
+    };
+    vec![
+        status(400),
+        status(401),
+        status(403),
+        status(404),
+        status(409),
+        status(429),
+        status(500),
+        status(503),
+        Fault::DropBeforeHandler { times: 100 },
+        Fault::DropAfterApply { times: 100 },
+        Fault::Latency {
+            delay: Duration::from_millis(400),
+            times: 100,
+        },
+        Fault::TruncatedBody { times: 100 },
+        Fault::NonJsonBody { times: 100 },
+        Fault::MissingFields { times: 100 },
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canaries_never_leak_through_errors_debug_or_traces() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
+
+    let emu = common::emulator().account_key(KEY).start().await.unwrap();
+    let mut text = String::new();
+    let mut show = |what: &dyn std::fmt::Debug| text.push_str(&format!("{what:?}\n"));
+
+    // Debug (and Display) of every public type that can hold a secret.
+    let input = ConversionInput::new("https://s.blob.core.windows.net/in", "a.fbx")
+        .unwrap()
+        .with_sas(READ_SAS);
+    let output = ConversionOutput::new("https://s.blob.core.windows.net/out")
+        .unwrap()
+        .with_sas(WRITE_SAS);
+    show(&Secret::new(KEY));
+    show(&Secret::from(TOKEN));
+    show(&Credential::account_key(KEY));
+    show(&Credential::access_token(TOKEN));
+    show(&AccessToken::from_jwt(TOKEN));
+    show(&input);
+    show(&output);
+    show(&common::builder(&emu));
+    show(&common::builder(&emu).credential(Credential::access_token(TOKEN)));
+    let client = common::builder(&emu)
+        .retry_policy(RetryPolicy {
+            max_retries: 1,
+            initial_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+            max_elapsed: Duration::from_secs(5),
+        })
+        .request_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    show(&client);
+    show(&LeaseKeeperOptions::default());
+    show(&RetryPolicy::default());
+
+    // Validation errors around secrets: a key that cannot be a header, an
+    // endpoint with a password.
+    let bad_key = common::builder(&emu)
+        .credential(Credential::account_key(format!("{KEY}\n")))
+        .build()
+        .unwrap();
+    let mut errors: Vec<Error> = vec![
+        bad_key
+            .get_session(&SessionId::generate())
+            .await
+            .unwrap_err(),
+    ];
+    for url in [
+        format!("https://user:{PASSWORD}@x.example"),
+        format!("http://user:{PASSWORD}@example.com"),
+        format!("https://user:{PASSWORD}@exa mple.com"),
+        format!("ftp://user:{PASSWORD}@x.example"),
+    ] {
+        errors.push(
+            Client::builder(
+                &emu.account_id().to_string(),
+                "eastus.mixedreality.azure.com",
+            )
+            .endpoint(&url)
+            .credential(Credential::account_key(KEY))
+            .build()
+            .unwrap_err(),
+        );
+    }
+
+    // Every operation that carries a secret under every fault: the STS
+    // exchange (key), the conversion create (SAS) and a call with a token.
+    let session = SessionId::generate();
+    client
+        .start_session(
+            &session,
+            &SessionOptions::new(SessionSize::Standard, Duration::from_secs(600)),
+        )
+        .await
+        .unwrap();
+    for fault in faults() {
+        emu.faults().clear();
+        emu.faults().inject(Route::CreateConversion, fault.clone());
+        emu.faults().inject(Route::StsToken, fault.clone());
+        emu.faults().inject(Route::GetSession, fault.clone());
+        let fresh = common::builder(&emu)
+            .retry_policy(RetryPolicy::none())
+            .request_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        for client in [&client, &fresh] {
+            let id = ConversionId::generate();
+            match client.start_conversion(&id, &input, &output).await {
+                Ok(poller) => show(&poller),
+                Err(error) => errors.push(error),
+            }
+            if let Err(error) = client.get_session(&session).await {
+                errors.push(error);
+            }
+        }
+        let static_client = common::builder(&emu)
+            .credential(Credential::access_token(TOKEN))
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        if let Err(error) = static_client.get_session(&session).await {
+            errors.push(error);
+        }
+    }
+    emu.faults().clear();
+    assert!(errors.len() > 30, "{} errors", errors.len());
+    let mut all = text;
+    for error in &errors {
+        all.push_str(&format!("{error}\n{error:?}\n"));
+        if let Some(service) = error.service_error() {
+            all.push_str(&format!("{service}\n{service:?}\n"));
+        }
+    }
+
+    let traces = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(traces.contains("TRACE"), "no TRACE output captured");
+    let issued = client.access_token().await.unwrap();
+    for canary in [
+        KEY,
+        "canary-read-sas",
+        "canary-write-sas",
+        TOKEN,
+        PASSWORD,
+        issued.secret(),
+    ] {
+        assert!(
+            !all.contains(canary),
+            "{canary} in an error or Debug:\n{all}"
+        );
+        assert!(!traces.contains(canary), "{canary} in the traces");
+    }
+}
