@@ -63,9 +63,4 @@ impl Clock {
         let mut offset = self.inner.offset.lock().expect("clock lock poisoned");
         *offset += by;
     }
-
-    /// Whether this clock only moves through [`Clock::advance`].
-    pub fn is_manual(&self) -> bool {
-        self.inner.manual
-    }
 }

@@ -3,88 +3,21 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::Method;
 use serde::{Deserialize, Serialize};
 
-/// An operation of the emulated services, used to target faults and to
-/// count requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Route {
-    /// STS `GET /Accounts/{accountId}/token`.
-    StsToken,
-    /// `PUT /accounts/{account_id}/sessions/{session_id}`.
-    CreateSession,
-    /// `GET /accounts/{account_id}/sessions/{session_id}`.
-    GetSession,
-    /// `PATCH /accounts/{account_id}/sessions/{session_id}`.
-    UpdateSession,
-    /// `POST /accounts/{account_id}/sessions/{session_id}/:stop`.
-    StopSession,
-    /// `GET /accounts/{account_id}/sessions`.
-    ListSessions,
-    /// `PUT /accounts/{account_id}/conversions/{conversion_id}`.
-    CreateConversion,
-    /// `GET /accounts/{account_id}/conversions/{conversion_id}`.
-    GetConversion,
-    /// `GET /accounts/{account_id}/conversions`.
-    ListConversions,
-}
-
-impl Route {
-    /// Every route, in declaration order.
-    pub const ALL: [Route; 9] = [
-        Route::StsToken,
-        Route::CreateSession,
-        Route::GetSession,
-        Route::UpdateSession,
-        Route::StopSession,
-        Route::ListSessions,
-        Route::CreateConversion,
-        Route::GetConversion,
-        Route::ListConversions,
-    ];
-
-    /// Which route a request targets, judged by method and path alone. The
-    /// STS path is matched case-insensitively, like the real service.
-    pub fn classify(method: &Method, path: &str) -> Option<Route> {
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        match (method, segments.as_slice()) {
-            (&Method::GET, [accounts, _, token])
-                if accounts.eq_ignore_ascii_case("accounts")
-                    && token.eq_ignore_ascii_case("token") =>
-            {
-                Some(Route::StsToken)
-            }
-            (m, ["accounts", _, "sessions"]) if m == Method::GET => Some(Route::ListSessions),
-            (m, ["accounts", _, "sessions", _]) => match *m {
-                Method::PUT => Some(Route::CreateSession),
-                Method::GET => Some(Route::GetSession),
-                Method::PATCH => Some(Route::UpdateSession),
-                _ => None,
-            },
-            (m, ["accounts", _, "sessions", _, stop])
-                if m == Method::POST
-                    && (*stop == ":stop" || stop.eq_ignore_ascii_case("%3Astop")) =>
-            {
-                Some(Route::StopSession)
-            }
-            (m, ["accounts", _, "conversions"]) if m == Method::GET => Some(Route::ListConversions),
-            (m, ["accounts", _, "conversions", _]) => match *m {
-                Method::PUT => Some(Route::CreateConversion),
-                Method::GET => Some(Route::GetConversion),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-}
+use crate::Route;
 
 /// A misbehaviour to apply to the next requests of one [`Route`].
 ///
 /// Faults for the same route are consumed in the order they were injected.
 /// [`Fault::Latency`] combines with the first other fault that applies, so a
 /// request can be both slow and failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The admin route `POST /_emulator/faults` takes the serde form: tagged by
+/// `kind` in snake case, durations as `retry_after_secs` and `delay_ms`,
+/// e.g. `{"kind": "status", "status": 503, "retry_after_secs": 1, "times": 2}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
     /// Answer with `status` and an error body instead of running the handler;
     /// with `Retry-After` (whole seconds, rounded up) when `retry_after` is set.
@@ -92,6 +25,7 @@ pub enum Fault {
         /// HTTP status code to answer with.
         status: u16,
         /// Value for the `Retry-After` header, if any.
+        #[serde(rename = "retry_after_secs", default, with = "whole_seconds")]
         retry_after: Option<Duration>,
         /// How many requests to fail.
         times: u32,
@@ -99,6 +33,7 @@ pub enum Fault {
     /// Wait `delay` before handling the request.
     Latency {
         /// How long to wait.
+        #[serde(rename = "delay_ms", with = "milliseconds")]
         delay: Duration,
         /// How many requests to delay.
         times: u32,
@@ -133,6 +68,52 @@ pub enum Fault {
         /// How many responses to replace.
         times: u32,
     },
+}
+
+/// `Option<Duration>` as whole seconds.
+mod whole_seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Duration>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            // Rounded up, as the `Retry-After` header is.
+            Some(wait) => {
+                serializer.serialize_some(&(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)))
+            }
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(deserializer)?.map(Duration::from_secs))
+    }
+}
+
+/// `Duration` as whole milliseconds.
+mod milliseconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Duration,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(u64::try_from(value.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
+        u64::deserialize(deserializer).map(Duration::from_millis)
+    }
 }
 
 impl Fault {
@@ -245,27 +226,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classify_routes() {
-        let c = |m: Method, p: &str| Route::classify(&m, p);
-        assert_eq!(c(Method::GET, "/Accounts/x/token"), Some(Route::StsToken));
-        assert_eq!(c(Method::GET, "/ACCOUNTS/x/TOKEN"), Some(Route::StsToken));
-        assert_eq!(
-            c(Method::PUT, "/accounts/a/sessions/s"),
-            Some(Route::CreateSession)
-        );
-        assert_eq!(
-            c(Method::POST, "/accounts/a/sessions/s/:stop"),
-            Some(Route::StopSession)
-        );
-        assert_eq!(
-            c(Method::GET, "/accounts/a/conversions"),
-            Some(Route::ListConversions)
-        );
-        assert_eq!(c(Method::DELETE, "/accounts/a/sessions/s"), None);
-        assert_eq!(c(Method::GET, "/Accounts/a/sessions"), None);
-    }
-
-    #[test]
     fn faults_are_consumed_in_order_and_latency_combines() {
         let faults = Faults::default();
         faults.inject(Route::GetSession, Fault::DropBeforeHandler { times: 1 });
@@ -298,6 +258,45 @@ mod tests {
         assert_eq!(third.delay, Duration::ZERO);
         assert!(faults.pending().is_empty());
         assert!(faults.take(Route::CreateSession).action.is_none());
+    }
+
+    #[test]
+    fn the_admin_json_form_round_trips() {
+        let json = serde_json::json!({
+            "kind": "status", "status": 503, "retry_after_secs": 2, "times": 1
+        });
+        let fault: Fault = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(
+            fault,
+            Fault::Status {
+                status: 503,
+                retry_after: Some(Duration::from_secs(2)),
+                times: 1
+            }
+        );
+        assert_eq!(serde_json::to_value(&fault).unwrap(), json);
+        let latency: Fault =
+            serde_json::from_str(r#"{"kind":"latency","delay_ms":250,"times":3}"#).unwrap();
+        assert_eq!(
+            latency,
+            Fault::Latency {
+                delay: Duration::from_millis(250),
+                times: 3
+            }
+        );
+        let no_wait: Fault =
+            serde_json::from_str(r#"{"kind":"status","status":500,"times":1}"#).unwrap();
+        assert!(matches!(
+            no_wait,
+            Fault::Status {
+                retry_after: None,
+                ..
+            }
+        ));
+        let missing: Fault =
+            serde_json::from_str(r#"{"kind":"missing_fields","times":2}"#).unwrap();
+        assert_eq!(missing, Fault::MissingFields { times: 2 });
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"drop_after_apply"}"#).is_err());
     }
 
     #[test]

@@ -44,8 +44,9 @@
 //!
 //! * `POST /_emulator/faults` with
 //!   `{"route": "GetSession", "fault": {"kind": "status", "status": 503, "retry_after_secs": 1, "times": 2}}`;
-//!   other kinds: `latency` (`delay_ms`), `drop_before_handler`,
-//!   `drop_after_apply`, `truncated_body`, `non_json_body` (each with `times`).
+//!   the `fault` object is the serde form of [`Fault`]; other kinds: `latency`
+//!   (`delay_ms`), `drop_before_handler`, `drop_after_apply`,
+//!   `truncated_body`, `non_json_body`, `missing_fields` (each with `times`).
 //! * `DELETE /_emulator/faults` clears pending faults.
 //! * `POST /_emulator/clock/advance` with `{"millis": 60000}`.
 //! * `POST /_emulator/sessions/{id}/error` and
@@ -65,6 +66,7 @@ mod auth;
 pub mod cli;
 mod clock;
 mod faults;
+mod route;
 mod server;
 mod state;
 mod tls;
@@ -78,7 +80,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use clock::Clock;
-pub use faults::{Fault, Faults, Route};
+pub use faults::{Fault, Faults};
+pub use route::Route;
 
 /// The `api-version` every ARR route requires.
 pub const API_VERSION: &str = "2021-01-01";

@@ -2,8 +2,7 @@
 //! `spec/openapi/arr-2021-01-01.json` (`tests/contract/run.sh`).
 #![cfg(unix)]
 
-#[path = "common/script.rs"]
-mod script;
+use crate::common::script;
 
 use std::time::Duration;
 

@@ -1,11 +1,9 @@
 //! Operating the emulator: faults, rate limits, the request log, the admin
 //! routes, TLS, shutdown and the `arr-emulator` binary.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Ctx, conversion_body, read, status_of};
+use crate::common::{Ctx, conversion_body, read, status_of};
 use remote_rendering_emulator::{Emulator, Fault, Route};
 use remote_rendering_rest::types::{self, SessionStatusKnown as S};
 use reqwest::StatusCode;
@@ -332,7 +330,7 @@ async fn tls_serves_https_for_localhost_and_loopback() {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let token = common::sts_token(&http, &emu).await;
+    let token = crate::common::sts_token(&http, &emu).await;
     let port = emu.local_addr().port();
     for host in ["127.0.0.1", "localhost"] {
         let url = format!(
@@ -343,11 +341,11 @@ async fn tls_serves_https_for_localhost_and_loopback() {
         assert_eq!(reply.status, StatusCode::OK, "{host}");
     }
     // Without trusting the CA the handshake fails.
-    let untrusting = common::client();
+    let untrusting = crate::common::client();
     assert!(untrusting.get(emu.endpoint()).send().await.is_err());
     // Plain HTTP is not served on the TLS port.
     assert!(
-        common::client()
+        crate::common::client()
             .get(format!("http://127.0.0.1:{port}/"))
             .send()
             .await
@@ -359,7 +357,7 @@ async fn tls_serves_https_for_localhost_and_loopback() {
 async fn shutdown_and_drop_stop_the_server() {
     let emu = Emulator::builder().start().await.unwrap();
     let url = emu.endpoint();
-    let http = common::client();
+    let http = crate::common::client();
     assert!(http.get(url.clone()).send().await.is_ok());
     emu.shutdown().await;
     emu.shutdown().await;
@@ -369,7 +367,12 @@ async fn shutdown_and_drop_stop_the_server() {
     let url = emu.endpoint();
     drop(emu);
     let deadline = Instant::now() + Duration::from_secs(5);
-    while common::client().get(url.clone()).send().await.is_ok() {
+    while crate::common::client()
+        .get(url.clone())
+        .send()
+        .await
+        .is_ok()
+    {
         assert!(
             Instant::now() < deadline,
             "server still answering after drop"

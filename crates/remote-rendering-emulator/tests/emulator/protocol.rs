@@ -1,11 +1,9 @@
 //! The wire protocol over HTTP: STS, authorization, sessions, conversions.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{Ctx, conversion_body, conversion_status, read, status_of};
 use base64::Engine as _;
-use common::{Ctx, conversion_body, conversion_status, read, status_of};
 use remote_rendering_emulator::Emulator;
 use remote_rendering_rest::types::{self, ConversionStatusKnown as C, SessionStatusKnown as S};
 use reqwest::StatusCode;
@@ -19,7 +17,7 @@ fn jwt_claims(token: &str) -> Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-async fn sts(ctx: &Ctx, path: &str, authorization: Option<&str>) -> common::Reply {
+async fn sts(ctx: &Ctx, path: &str, authorization: Option<&str>) -> crate::common::Reply {
     let mut request = ctx.http.get(format!("{}{path}", ctx.emu.sts_endpoint()));
     if let Some(value) = authorization {
         request = request.header("authorization", value);

@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: an emulator plus a reqwest
 //! client that already holds an STS token.
 
-#![allow(dead_code)] // Each test binary uses a different subset.
+#[cfg(unix)]
+pub mod script;
 
 use std::time::Duration;
 

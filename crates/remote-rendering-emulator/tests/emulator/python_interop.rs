@@ -2,8 +2,7 @@
 //! (`tests/interop/run.sh`): session and conversion lifecycles over TLS.
 #![cfg(unix)]
 
-#[path = "common/script.rs"]
-mod script;
+use crate::common::script;
 
 use std::time::Duration;
 

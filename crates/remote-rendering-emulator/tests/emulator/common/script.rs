@@ -5,14 +5,20 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Whether `python3` can be started here.
+/// Whether `python3` can be started here; without it a test skips, except
+/// under CI (`CI` set), where this panics instead.
 pub fn python3_available() -> bool {
-    Command::new("python3")
+    let found = Command::new("python3")
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
+        .is_ok_and(|s| s.success());
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "python3 not found, and CI is set: this check must run in CI"
+    );
+    found
 }
 
 /// Runs `tests/<relative>` with bash against this build of `arr-emulator`,

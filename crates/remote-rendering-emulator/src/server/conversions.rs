@@ -1,0 +1,156 @@
+//! Conversion operations: create (with input validation), get, list.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use http::header::RETRY_AFTER;
+use http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use remote_rendering_rest::types;
+
+use super::extract::{AuthorizedAccount, continuation, next_link, parse_body, valid_id};
+use super::responses::{ApiError, json};
+use super::shared::Shared;
+use crate::state::{Conversion, Created};
+
+fn check_container_uri(uri: &str, target: &str) -> Result<(), ApiError> {
+    let ok = url::Url::parse(uri)
+        .map(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        })
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "InvalidStorageContainerUri",
+            format!("{target} must be an absolute http(s) URL."),
+        )
+        .target(target))
+    }
+}
+
+fn validate(settings: &types::ConversionSettings) -> Result<(), ApiError> {
+    let input = &settings.input_location;
+    let output = &settings.output_location;
+    check_container_uri(
+        &input.storage_container_uri,
+        "settings.inputLocation.storageContainerUri",
+    )?;
+    check_container_uri(
+        &output.storage_container_uri,
+        "settings.outputLocation.storageContainerUri",
+    )?;
+    let path = &input.relative_input_asset_path;
+    let target = "settings.inputLocation.relativeInputAssetPath";
+    if path.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "InvalidInputAssetPath",
+            "relativeInputAssetPath must not be empty.",
+        )
+        .target(target));
+    }
+    if path.starts_with('/')
+        || path.starts_with('\\')
+        || path.contains("://")
+        || path.ends_with('/')
+    {
+        return Err(ApiError::bad_request(
+            "InvalidInputAssetPath",
+            "relativeInputAssetPath must be a relative path to a file.",
+        )
+        .target(target));
+    }
+    if let Some(name) = &output.output_asset_filename
+        && (name.len() <= ".arrAsset".len() || !name.ends_with(".arrAsset") || name.contains('/'))
+    {
+        return Err(ApiError::bad_request(
+            "InvalidOutputAssetFilename",
+            "outputAssetFilename must be a file name ending in '.arrAsset'.",
+        )
+        .target("settings.outputLocation.outputAssetFilename"));
+    }
+    Ok(())
+}
+
+/// `PUT /accounts/{account_id}/conversions/{conversion_id}`.
+pub(super) async fn create(
+    State(shared): State<Arc<Shared>>,
+    Path((_, id)): Path<(String, String)>,
+    _: AuthorizedAccount,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !valid_id(&id) {
+        return Err(ApiError::bad_request(
+            "InvalidConversionId",
+            "A conversion id must be 1 to 256 characters of letters, digits, '-' and '_'.",
+        )
+        .target("conversion_id"));
+    }
+    let create: types::CreateConversionSettings = parse_body(&body, StatusCode::BAD_REQUEST)?;
+    validate(&create.settings)?;
+    let now = shared.clock.elapsed();
+    let wall = shared.clock.now();
+    let mut store = shared.store();
+    let (status, conversion) = match store.create_conversion(&id, create.settings, now, wall) {
+        Created::New(c) => (StatusCode::CREATED, c),
+        Created::Existing(c) => (StatusCode::OK, c),
+        Created::Conflict => {
+            return Err(ApiError::conflict(format!(
+                "A conversion with id '{id}' already exists with different settings."
+            )));
+        }
+    };
+    // No `Retry-After` on creation, unlike on polls.
+    Ok(json(status, &conversion.view(now, &shared.timing)))
+}
+
+/// `GET /accounts/{account_id}/conversions/{conversion_id}`.
+pub(super) async fn get(
+    State(shared): State<Arc<Shared>>,
+    Path((_, id)): Path<(String, String)>,
+    _: AuthorizedAccount,
+) -> Result<Response, ApiError> {
+    let store = shared.store();
+    let conversion = store
+        .conversion(&id)
+        .ok_or_else(|| ApiError::conversion_not_found(&id))?;
+    Ok(poll_response(&shared, conversion))
+}
+
+/// A conversion as a poll sees it: with `Retry-After` while it runs.
+fn poll_response(shared: &Shared, conversion: &Conversion) -> Response {
+    let now = shared.clock.elapsed();
+    let mut response = json(StatusCode::OK, &conversion.view(now, &shared.timing));
+    let remaining = conversion.remaining(now, &shared.timing);
+    if !remaining.is_zero() {
+        // Whole seconds, at least one, at most the 15 the service suggests.
+        let secs = (remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0)).clamp(1, 15);
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+/// `GET /accounts/{account_id}/conversions`.
+pub(super) async fn list(
+    State(shared): State<Arc<Shared>>,
+    AuthorizedAccount { account }: AuthorizedAccount,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let after = continuation(&uri)?;
+    let now = shared.clock.elapsed();
+    let store = shared.store();
+    let (page, next) = store.conversion_page(after, shared.page_size);
+    let list = types::ConversionList {
+        conversions: page
+            .into_iter()
+            .map(|c| c.view(now, &shared.timing))
+            .collect(),
+        next_link: next_link(&shared, &headers, &account, "conversions", next),
+    };
+    Ok(json(StatusCode::OK, &list))
+}

@@ -1,0 +1,28 @@
+//! HTTP front end, one module per concern:
+//!
+//! * [`connections`]: accept loop, TLS, serving a connection;
+//! * [`pipeline`]: classification, faults, rate limits, `MS-CV`, request log;
+//! * [`routes`]: the router, derived from the route table ([`crate::Route`]);
+//! * [`extract`]: authorisation ([`extract::AuthorizedAccount`]), bodies,
+//!   ids and paging parameters;
+//! * [`responses`]: JSON bodies and the spec's error answers;
+//! * [`sts`], [`sessions`], [`conversions`]: the operations;
+//! * [`admin`]: the `/_emulator/` test controls;
+//! * [`shared`]: the state they all share.
+//!
+//! Dependencies point one way: connections → pipeline, routes → handlers →
+//! extract → responses, shared.
+
+mod admin;
+mod connections;
+mod conversions;
+mod extract;
+mod pipeline;
+mod responses;
+mod routes;
+mod sessions;
+mod shared;
+mod sts;
+
+pub(crate) use connections::serve;
+pub(crate) use shared::Shared;
