@@ -504,3 +504,82 @@ async fn binary_prints_one_json_line_serves_and_stops_on_sigint() {
     // Exactly one line was printed.
     assert_eq!(stdout.next_line().await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn admin_faults_take_every_kind_in_the_documented_json() {
+    let ctx = Ctx::start(Emulator::builder().manual_clock()).await;
+    let url = format!("{}_emulator/faults", ctx.emu.endpoint());
+    let post = |fault: serde_json::Value| {
+        let request = ctx
+            .http
+            .post(&url)
+            .json(&json!({"route": "GetConversion", "fault": fault}));
+        async move { read(request.send().await.unwrap()).await }
+    };
+    let cases = [
+        (
+            json!({"kind": "status", "status": 503, "retry_after_secs": 2, "times": 1}),
+            Fault::Status {
+                status: 503,
+                retry_after: Some(Duration::from_secs(2)),
+                times: 1,
+            },
+        ),
+        (
+            json!({"kind": "status", "status": 500, "times": 2}),
+            Fault::Status {
+                status: 500,
+                retry_after: None,
+                times: 2,
+            },
+        ),
+        (
+            json!({"kind": "latency", "delay_ms": 1500, "times": 3}),
+            Fault::Latency {
+                delay: Duration::from_millis(1500),
+                times: 3,
+            },
+        ),
+        (
+            json!({"kind": "drop_before_handler", "times": 4}),
+            Fault::DropBeforeHandler { times: 4 },
+        ),
+        (
+            json!({"kind": "drop_after_apply", "times": 5}),
+            Fault::DropAfterApply { times: 5 },
+        ),
+        (
+            json!({"kind": "truncated_body", "times": 6}),
+            Fault::TruncatedBody { times: 6 },
+        ),
+        (
+            json!({"kind": "non_json_body", "times": 7}),
+            Fault::NonJsonBody { times: 7 },
+        ),
+        (
+            json!({"kind": "missing_fields", "times": 8}),
+            Fault::MissingFields { times: 8 },
+        ),
+    ];
+    for (body, expected) in cases {
+        let reply = post(body.clone()).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NO_CONTENT,
+            "{body}: {}",
+            reply.body
+        );
+        let pending = ctx.emu.faults().pending();
+        assert_eq!(pending, vec![(Route::GetConversion, expected)], "{body}");
+        ctx.emu.faults().clear();
+    }
+    for bad in [
+        json!({"kind": "status", "status": 1000, "times": 1}),
+        json!({"kind": "latency", "delay": 5, "times": 1}),
+        json!({"kind": "explode", "times": 1}),
+        json!({"kind": "truncated_body"}),
+    ] {
+        post(bad).await.error(StatusCode::BAD_REQUEST);
+    }
+    assert!(ctx.emu.faults().pending().is_empty());
+}
