@@ -2,9 +2,11 @@
 
 use crate::error::{Error, Result};
 use crate::models::Secret;
+use crate::pipeline::{self, Authorizer, FixedAuth};
+use crate::response::correlation_vector;
 use crate::retry::RetryPolicy;
-use crate::transport;
 use base64::Engine as _;
+use futures::FutureExt as _;
 use remote_rendering_rest::RequestAuth;
 use remote_rendering_rest::generated::sts_2019_02_28_preview as sts;
 use std::fmt;
@@ -14,7 +16,6 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use time::OffsetDateTime;
-use tracing::Instrument as _;
 
 /// The STS API version this client speaks.
 pub const STS_API_VERSION: &str = "2019-02-28-preview";
@@ -199,7 +200,7 @@ impl TokenCache {
     }
 
     /// Whether a rejected token can be replaced by a new one.
-    pub(crate) fn can_refresh(&self) -> bool {
+    fn can_refresh(&self) -> bool {
         matches!(self.source, Source::Exchange { .. })
     }
 
@@ -261,7 +262,7 @@ impl TokenCache {
             if let Some((generation, error)) = failure.as_ref()
                 && *generation != seen
             {
-                return Err(error.duplicate());
+                return Err(error.clone());
             }
         }
         let obtained = OffsetDateTime::now_utc();
@@ -280,7 +281,7 @@ impl TokenCache {
             }
             Err(error) => {
                 *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some((generation, error.duplicate()));
+                    Some((generation, error.clone()));
             }
         }
         self.generation.store(generation, Ordering::Release);
@@ -288,7 +289,7 @@ impl TokenCache {
     }
 
     /// Forgets `rejected` (the service refused it), so the next call exchanges again.
-    pub(crate) fn invalidate(&self, rejected: &AccessToken) {
+    fn invalidate(&self, rejected: &AccessToken) {
         let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
         if cached.as_ref().map(|c| c.token.secret()) == Some(rejected.secret()) {
             *cached = None;
@@ -326,35 +327,26 @@ impl TokenCache {
                 "contains characters that cannot be sent in a header",
             )
         })?;
-        let client = sts::Client::new_with_client(sts_endpoint, self.http.clone(), auth);
         let span = tracing::info_span!("arr.sts_token", %account_id);
-        let started = std::time::Instant::now();
-        let mut attempt = 0;
-        let reply = async {
-            loop {
+        let reply = pipeline::run(
+            span,
+            "get STS token",
+            &self.retry,
+            &FixedAuth(auth),
+            |auth| sts::Client::new_with_client(sts_endpoint, self.http.clone(), auth),
+            |client| {
                 self.exchanges.fetch_add(1, Ordering::Relaxed);
-                let attempt_started = std::time::Instant::now();
-                let result = client
+                client
                     .get_token()
                     .account_id(account_id)
                     .api_version(STS_API_VERSION)
-                    .x_mrc_cv(transport::correlation_vector())
+                    .x_mrc_cv(correlation_vector())
                     .send()
-                    .await;
-                let error = match transport::classify("get STS token", result).await {
-                    Ok(reply) => return Ok(reply),
-                    Err(error) => sts_error(transport::with_elapsed(error, attempt_started)),
-                };
-                tracing::debug!(attempt, error = %error, "STS exchange failed");
-                let Some(delay) = self.retry.next_delay(&error, attempt, started) else {
-                    return Err(error);
-                };
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-            }
-        }
-        .instrument(span)
-        .await?;
+                    .boxed()
+            },
+        )
+        .await
+        .map_err(sts_error)?;
         let token = AccessToken::from_jwt(reply.value.access_token);
         if token.expires_on.is_none() {
             tracing::warn!(
@@ -362,6 +354,34 @@ impl TokenCache {
             );
         }
         Ok(token)
+    }
+}
+
+impl Authorizer for TokenCache {
+    type Grant = AccessToken;
+
+    async fn grant(&self) -> Result<AccessToken> {
+        self.token().await
+    }
+
+    fn request_auth(&self, token: &AccessToken) -> Result<RequestAuth> {
+        token
+            .request_auth()
+            .cloned()
+            .ok_or_else(|| Error::Authentication {
+                status: None,
+                message: "the access token contains characters that cannot be sent in a header"
+                    .into(),
+                ms_cv: None,
+            })
+    }
+
+    fn refused(&self, token: &AccessToken) -> bool {
+        if !self.can_refresh() {
+            return false;
+        }
+        self.invalidate(token);
+        true
     }
 }
 

@@ -66,7 +66,7 @@ impl LeaseKeeper {
         id: SessionId,
         options: LeaseKeeperOptions,
     ) -> Result<Self> {
-        crate::client::lease_minutes(options.step)?;
+        crate::models::lease_minutes(options.step)?;
         if options.check_interval.is_zero() {
             return Err(Error::validation("check interval", "must be positive"));
         }

@@ -437,6 +437,7 @@ fn invalid_id(kind: &str, error: Error) -> Error {
         operation: "decode",
         message: format!("the service returned an invalid {kind} id: {error}"),
         ms_cv: None,
+        transient: false,
     }
 }
 
@@ -482,3 +483,81 @@ from_wire_enum!(
         Cancelled
     }
 );
+
+/// Settings of a new rendering session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Server size.
+    pub size: SessionSize,
+    /// Lease: how long the session may stay Ready, in whole minutes (1 to 1440).
+    pub lease: Duration,
+}
+
+impl SessionOptions {
+    /// A session of `size` leased for `lease`.
+    pub fn new(size: SessionSize, lease: Duration) -> Self {
+        Self { size, lease }
+    }
+}
+
+/// Converts a lease to the service's whole minutes, within the documented
+/// bounds: the one place that rule is written.
+pub(crate) fn lease_minutes(lease: Duration) -> Result<i64, Error> {
+    if lease.subsec_nanos() != 0 || !lease.as_secs().is_multiple_of(60) {
+        return Err(Error::validation(
+            "lease",
+            format!("{lease:?} is not a whole number of minutes"),
+        ));
+    }
+    let minutes = lease.as_secs() / 60;
+    if !(1..=MAX_LEASE_MINUTES).contains(&minutes) {
+        return Err(Error::validation(
+            "lease",
+            format!("{minutes} minutes is outside 1..={MAX_LEASE_MINUTES} minutes (24 h)"),
+        ));
+    }
+    Ok(minutes as i64)
+}
+
+impl TryFrom<&SessionOptions> for wire::CreateSessionSettings {
+    type Error = Error;
+
+    fn try_from(options: &SessionOptions) -> Result<Self, Error> {
+        let max_lease_time_minutes = lease_minutes(options.lease)?;
+        // Through serde, so a known name becomes the known variant and any
+        // other string the open one, whatever shape the generated enum has.
+        let size = serde_json::from_value::<wire::SessionSize>(serde_json::Value::String(
+            options.size.as_str().to_string(),
+        ))
+        .map_err(|e| Error::validation("size", e.to_string()))?;
+        Ok(Self {
+            max_lease_time_minutes,
+            size,
+        })
+    }
+}
+
+impl From<&ConversionInput> for wire::ConversionInputSettings {
+    fn from(input: &ConversionInput) -> Self {
+        Self {
+            storage_container_uri: input.storage_container_uri.to_string(),
+            storage_container_read_list_sas: input
+                .read_list_sas
+                .as_ref()
+                .map(|s| s.expose().to_string()),
+            blob_prefix: input.blob_prefix.clone(),
+            relative_input_asset_path: input.relative_input_asset_path.clone(),
+        }
+    }
+}
+
+impl From<&ConversionOutput> for wire::ConversionOutputSettings {
+    fn from(output: &ConversionOutput) -> Self {
+        Self {
+            storage_container_uri: output.storage_container_uri.to_string(),
+            storage_container_write_sas: output.write_sas.as_ref().map(|s| s.expose().to_string()),
+            blob_prefix: output.blob_prefix.clone(),
+            output_asset_filename: output.output_asset_name.clone(),
+        }
+    }
+}

@@ -210,6 +210,55 @@ pub(crate) fn decode_continuation(token: &str) -> Option<(String, String)> {
     Some((account.to_string(), id.to_string()))
 }
 
+impl Client {
+    /// A poller for an existing session (e.g. one started elsewhere).
+    pub fn session_poller(&self, id: SessionId) -> SessionPoller {
+        SessionPoller::resumed(self.clone(), id.as_str().to_string())
+    }
+
+    /// Resumes a session poller from a continuation token (or a bare id).
+    pub fn resume_session_poller(&self, token: &str) -> Result<SessionPoller> {
+        let id = self.parse_continuation(token)?;
+        let id = SessionId::new(id)?;
+        Ok(self.session_poller(id))
+    }
+
+    /// A poller for an existing conversion.
+    pub fn conversion_poller(&self, id: ConversionId) -> ConversionPoller {
+        ConversionPoller::resumed(self.clone(), id.as_str().to_string())
+    }
+
+    /// Resumes a conversion poller from a continuation token (or a bare id).
+    pub fn resume_conversion_poller(&self, token: &str) -> Result<ConversionPoller> {
+        let id = self.parse_continuation(token)?;
+        let id = ConversionId::new(id)?;
+        Ok(self.conversion_poller(id))
+    }
+
+    /// Continuation tokens are `base64("1:{accountId}:{id}")`, as the Python
+    /// SDK writes them; a bare id is accepted too.
+    fn parse_continuation(&self, token: &str) -> Result<String> {
+        // Accounts are compared as UUIDs: `30EA...` and `{30ea...}` are the
+        // same account as `30ea...`.
+        match decode_continuation_token(token) {
+            Some((account, id)) => {
+                if account != self.account_id() {
+                    return Err(Error::validation(
+                        "continuation token",
+                        format!("belongs to account {account}, not {}", self.account_id()),
+                    ));
+                }
+                Ok(id)
+            }
+            None if SessionId::new(token).is_ok() => Ok(token.to_string()),
+            None => Err(Error::validation(
+                "continuation token",
+                "is neither a continuation token nor a valid id",
+            )),
+        }
+    }
+}
+
 impl<T: Pollable> Poller<T> {
     fn new(client: Client, id: String, last: Option<T>) -> Self {
         Self {
