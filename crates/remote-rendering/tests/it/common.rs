@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests: an in-process emulator on
 //! 127.0.0.1 and a client tuned for speed (short intervals, small backoff).
 
-#![allow(dead_code)] // Each test binary uses a different subset.
-
 use remote_rendering::{Client, ClientBuilder, Credential, RetryPolicy};
 use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, Route};
 use std::time::Duration;
