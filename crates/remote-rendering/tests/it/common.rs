@@ -2,7 +2,7 @@
 //! 127.0.0.1 and a client tuned for speed (short intervals, small backoff).
 
 use remote_rendering::{Client, ClientBuilder, Credential, RetryPolicy};
-use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, Route};
+use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 use std::time::Duration;
 
 /// Fast emulator defaults: 100 ms startup and conversions.
@@ -36,12 +36,4 @@ pub fn builder(emu: &EmulatorHandle) -> ClientBuilder {
 /// A ready client for `emu`.
 pub fn client(emu: &EmulatorHandle) -> Client {
     builder(emu).build().expect("client builds")
-}
-
-/// Requests to `route` whose answer had `status`.
-pub fn count_status(emu: &EmulatorHandle, route: Route, status: u16) -> usize {
-    emu.requests()
-        .iter()
-        .filter(|r| r.route == Some(route) && r.status == status)
-        .count()
 }

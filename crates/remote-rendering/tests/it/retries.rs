@@ -212,14 +212,8 @@ async fn a_conversion_create_dropped_after_apply_leaves_exactly_one_conversion()
         .wait()
         .await
         .unwrap();
-    assert_eq!(
-        crate::common::count_status(&emu, Route::CreateConversion, 201),
-        1
-    );
-    assert_eq!(
-        crate::common::count_status(&emu, Route::CreateConversion, 200),
-        1
-    );
+    assert_eq!(count_status(&emu, Route::CreateConversion, 201), 1);
+    assert_eq!(count_status(&emu, Route::CreateConversion, 200), 1);
     let all: Vec<_> = client.list_conversions().try_collect().await.unwrap();
     assert_eq!(all.len(), 1);
 }
@@ -378,4 +372,16 @@ async fn connection_refused_is_a_retryable_transport_error() {
         .unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert!(error.is_retryable());
+}
+
+/// Requests to `route` whose answer had `status`.
+fn count_status(
+    emu: &remote_rendering_emulator::EmulatorHandle,
+    route: Route,
+    status: u16,
+) -> usize {
+    emu.requests()
+        .iter()
+        .filter(|r| r.route == Some(route) && r.status == status)
+        .count()
 }

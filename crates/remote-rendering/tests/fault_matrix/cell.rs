@@ -39,7 +39,7 @@ fn expired_token(fault: Fault, op: Op) -> bool {
 
 async fn start_cell(op: Op, fault: Fault) -> Cell {
     let manual = op == Op::LeaseKeeper || expired_token(fault, op);
-    let mut builder = crate::common::emulator();
+    let mut builder = common::emulator();
     if manual {
         // Nothing moves unless the cell advances the clock: startup and
         // conversions take 5 s of it, tokens live an hour of it.
@@ -57,7 +57,7 @@ async fn start_cell(op: Op, fault: Fault) -> Cell {
             .token_lifetime(KEEPER_TOKEN_LIFETIME);
     }
     let emu = builder.start().await.expect("emulator starts");
-    let setup = crate::common::client(&emu);
+    let setup = common::client(&emu);
     let session = SessionId::generate();
     let conversion = ConversionId::generate();
     match op {
@@ -96,7 +96,7 @@ fn op_client(cell: &Cell) -> Client {
     } else {
         Duration::from_secs(10)
     };
-    crate::common::builder(&cell.emu)
+    common::builder(&cell.emu)
         .retry_policy(RetryPolicy {
             max_retries: MAX_RETRIES,
             initial_delay: Duration::from_millis(5),

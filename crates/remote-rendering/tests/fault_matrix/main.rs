@@ -24,6 +24,11 @@ use remote_rendering_emulator::{EmulatorHandle, Fault as EmuFault, Route};
 use std::time::{Duration, Instant};
 
 mod cell;
+// The helpers of the `it` binary. The matrix is a binary of its own because
+// it runs 24 cells at once, which would starve the timing-sensitive tests
+// (lease keeper, pollers) sharing a process with it.
+#[path = "../it/common.rs"]
+mod common;
 
 use cell::run_cell;
 
