@@ -20,9 +20,14 @@ use time::OffsetDateTime;
 /// The STS API version this client speaks.
 pub const STS_API_VERSION: &str = "2019-02-28-preview";
 
-/// How the client proves who it is.
+/// How the client proves who it is. Made with [`Credential::account_key`],
+/// [`Credential::access_token`] or (feature `entra`) `Credential::entra`;
+/// opaque, so that a feature adds constructors without changing its shape.
 #[derive(Clone)]
-pub enum Credential {
+pub struct Credential(Kind);
+
+#[derive(Clone)]
+enum Kind {
     /// The account key, exchanged at the STS for an access token.
     AccountKey(Secret),
     /// A ready STS access token, used as is (no exchange, no refresh).
@@ -36,29 +41,29 @@ pub enum Credential {
 impl Credential {
     /// An account key credential.
     pub fn account_key(key: impl Into<Secret>) -> Self {
-        Self::AccountKey(key.into())
+        Self(Kind::AccountKey(key.into()))
     }
 
     /// A static STS access token.
     pub fn access_token(token: impl Into<Secret>) -> Self {
-        Self::AccessToken(token.into())
+        Self(Kind::AccessToken(token.into()))
     }
 
     /// A Microsoft Entra ID credential (any `azure_core` `TokenCredential`,
     /// e.g. from the `azure_identity` crate).
     #[cfg(feature = "entra")]
     pub fn entra(credential: Arc<dyn azure_core::credentials::TokenCredential>) -> Self {
-        Self::Entra(credential)
+        Self(Kind::Entra(credential))
     }
 }
 
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::AccountKey(_) => f.write_str("Credential::AccountKey(<redacted>)"),
-            Self::AccessToken(_) => f.write_str("Credential::AccessToken(<redacted>)"),
+        match &self.0 {
+            Kind::AccountKey(_) => f.write_str("Credential::AccountKey(<redacted>)"),
+            Kind::AccessToken(_) => f.write_str("Credential::AccessToken(<redacted>)"),
             #[cfg(feature = "entra")]
-            Self::Entra(c) => write!(f, "Credential::Entra({c:?})"),
+            Kind::Entra(c) => write!(f, "Credential::Entra({c:?})"),
         }
     }
 }
@@ -171,7 +176,7 @@ impl TokenCache {
         refresh_margin: Duration,
     ) -> Self {
         let source = match credential {
-            Credential::AccessToken(token) => {
+            Credential(Kind::AccessToken(token)) => {
                 Source::Static(AccessToken::from_jwt(token.expose().to_string()))
             }
             credential => Source::Exchange {
@@ -195,6 +200,7 @@ impl TokenCache {
     }
 
     /// How many STS exchanges this cache has made.
+    #[cfg(feature = "testing")]
     pub(crate) fn exchanges(&self) -> u64 {
         self.exchanges.load(Ordering::Relaxed)
     }
@@ -303,23 +309,22 @@ impl TokenCache {
         scope: &str,
         credential: &Credential,
     ) -> Result<AccessToken> {
-        let bearer = match credential {
-            Credential::AccountKey(key) => Secret::new(format!("{account_id}:{}", key.expose())),
-            Credential::AccessToken(token) => token.clone(),
-            #[cfg(feature = "entra")]
-            Credential::Entra(entra) => {
-                let token =
-                    entra
-                        .get_token(&[scope], None)
-                        .await
-                        .map_err(|e| Error::Authentication {
+        let bearer =
+            match &credential.0 {
+                Kind::AccountKey(key) => Secret::new(format!("{account_id}:{}", key.expose())),
+                Kind::AccessToken(token) => token.clone(),
+                #[cfg(feature = "entra")]
+                Kind::Entra(entra) => {
+                    let token = entra.get_token(&[scope], None).await.map_err(|e| {
+                        Error::Authentication {
                             status: None,
                             message: format!("the Entra ID credential gave no token: {e}"),
                             ms_cv: None,
-                        })?;
-                Secret::new(token.token.secret().to_string())
-            }
-        };
+                        }
+                    })?;
+                    Secret::new(token.token.secret().to_string())
+                }
+            };
         let _ = scope;
         let auth = RequestAuth::bearer(bearer.expose()).map_err(|_| {
             Error::validation(

@@ -101,7 +101,9 @@ impl Client {
         self.inner.tokens.token().await
     }
 
-    /// How many STS token exchanges this client (and its clones) made.
+    /// How many STS token exchanges this client (and its clones) made
+    /// (feature `testing`).
+    #[cfg(feature = "testing")]
     pub fn sts_exchanges(&self) -> u64 {
         self.inner.tokens.exchanges()
     }

@@ -86,7 +86,7 @@ mod response;
 mod retry;
 mod sessions;
 
-pub use auth::{AccessToken, Credential, STS_API_VERSION, jwt_expiry};
+pub use auth::{AccessToken, Credential, STS_API_VERSION};
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::{Error, Result, ServiceError};
@@ -99,6 +99,14 @@ pub use models::{
 pub use options::{ClientOptions, DEFAULT_API_VERSION};
 pub use poller::{
     ConversionPoller, PollUpdate, Pollable, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
-    SessionPoller, decode_continuation_token,
+    SessionPoller,
 };
 pub use retry::RetryPolicy;
+
+/// Pure functions exposed for the fuzz checks, benchmarks and tests (feature
+/// `testing`, off by default): not part of the stable API.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use crate::auth::jwt_expiry;
+    pub use crate::poller::decode_continuation_token;
+}

@@ -15,14 +15,6 @@ pub const STANDARD_SESSION_INTERVAL: Duration = Duration::from_secs(2);
 /// Default interval for Premium sessions and conversions.
 pub const SLOW_INTERVAL: Duration = Duration::from_secs(10);
 
-/// What one observation of an operation means.
-#[doc(hidden)]
-pub enum Outcome {
-    Pending,
-    Succeeded,
-    Failed(Error),
-}
-
 /// Something a [`Poller`] can wait for.
 pub trait Pollable: Clone + Send + Sync + 'static + sealed::Sealed {
     /// The status type reported while waiting.
@@ -31,28 +23,33 @@ pub trait Pollable: Clone + Send + Sync + 'static + sealed::Sealed {
     fn status(&self) -> &Self::Status;
     /// The id of the session or conversion.
     fn id(&self) -> &str;
-    #[doc(hidden)]
-    const KIND: &'static str;
-    #[doc(hidden)]
-    fn fetch(
-        client: &Client,
-        id: &str,
-    ) -> impl Future<Output = Result<(Self, Option<Duration>)>> + Send;
-    #[doc(hidden)]
-    fn outcome(&self) -> Outcome;
-    #[doc(hidden)]
-    fn default_interval(&self) -> Duration;
 }
 
+/// What a poller needs of the things it polls, out of the public API (the
+/// trait is sealed: only this crate's types are pollable).
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for crate::models::Session {}
-    impl Sealed for crate::models::Conversion {}
+    use super::*;
+
+    /// What one observation of an operation means.
+    pub enum Outcome {
+        Pending,
+        Succeeded,
+        Failed(Error),
+    }
+
+    pub trait Sealed: Sized {
+        const KIND: &'static str;
+        fn fetch(
+            client: &Client,
+            id: &str,
+        ) -> impl Future<Output = Result<(Self, Option<Duration>)>> + Send;
+        fn outcome(&self) -> sealed::Outcome;
+        fn default_interval(&self) -> Duration;
+    }
 }
 
 impl Pollable for Session {
     type Status = SessionStatus;
-    const KIND: &'static str = "session";
 
     fn status(&self) -> &SessionStatus {
         &self.status
@@ -61,17 +58,21 @@ impl Pollable for Session {
     fn id(&self) -> &str {
         self.id.as_str()
     }
+}
+
+impl sealed::Sealed for Session {
+    const KIND: &'static str = "session";
 
     async fn fetch(client: &Client, id: &str) -> Result<(Self, Option<Duration>)> {
         client.get_session_reply(&SessionId::new(id)?).await
     }
 
-    fn outcome(&self) -> Outcome {
+    fn outcome(&self) -> sealed::Outcome {
         match &self.status {
-            SessionStatus::Ready => Outcome::Succeeded,
-            SessionStatus::Starting => Outcome::Pending,
+            SessionStatus::Ready => sealed::Outcome::Succeeded,
+            SessionStatus::Starting => sealed::Outcome::Pending,
             // Stopped, Expired, Error and anything unknown will never become Ready.
-            status => Outcome::Failed(Error::SessionFailed {
+            status => sealed::Outcome::Failed(Error::SessionFailed {
                 id: self.id.to_string(),
                 status: status.clone(),
                 error: self.error.clone().map(Box::new),
@@ -89,7 +90,6 @@ impl Pollable for Session {
 
 impl Pollable for Conversion {
     type Status = ConversionStatus;
-    const KIND: &'static str = "conversion";
 
     fn status(&self) -> &ConversionStatus {
         &self.status
@@ -98,18 +98,22 @@ impl Pollable for Conversion {
     fn id(&self) -> &str {
         self.id.as_str()
     }
+}
+
+impl sealed::Sealed for Conversion {
+    const KIND: &'static str = "conversion";
 
     async fn fetch(client: &Client, id: &str) -> Result<(Self, Option<Duration>)> {
         client.get_conversion_reply(&ConversionId::new(id)?).await
     }
 
-    fn outcome(&self) -> Outcome {
+    fn outcome(&self) -> sealed::Outcome {
         match &self.status {
-            ConversionStatus::Succeeded => Outcome::Succeeded,
-            ConversionStatus::NotStarted | ConversionStatus::Running => Outcome::Pending,
+            ConversionStatus::Succeeded => sealed::Outcome::Succeeded,
+            ConversionStatus::NotStarted | ConversionStatus::Running => sealed::Outcome::Pending,
             // Failed, Cancelled and unknown states end the wait: one official
             // SDK polls a Cancelled conversion forever.
-            status => Outcome::Failed(Error::ConversionFailed {
+            status => sealed::Outcome::Failed(Error::ConversionFailed {
                 id: self.id.to_string(),
                 status: status.clone(),
                 error: self.error.clone().map(Box::new),
@@ -276,7 +280,7 @@ impl<T: Pollable> Poller<T> {
         let id = value.id().to_string();
         // A create answered with a final state (e.g. an identical retry of a
         // create whose session is Ready by now) is checked again at once.
-        let pending = matches!(value.outcome(), Outcome::Pending);
+        let pending = matches!(value.outcome(), sealed::Outcome::Pending);
         let mut poller = Self::new(client, id, Some(value));
         poller.next_delay = pending.then_some(NextPoll::Interval);
         poller
@@ -375,9 +379,9 @@ impl<T: Pollable> Poller<T> {
             None => fetch.await?,
         };
         let (next_poll, failure) = match value.outcome() {
-            Outcome::Pending => (Some(self.interval_for(&value, retry_after)), None),
-            Outcome::Succeeded => (None, None),
-            Outcome::Failed(error) => (None, Some(error)),
+            sealed::Outcome::Pending => (Some(self.interval_for(&value, retry_after)), None),
+            sealed::Outcome::Succeeded => (None, None),
+            sealed::Outcome::Failed(error) => (None, Some(error)),
         };
         tracing::debug!(kind = T::KIND, id = %self.id, status = %value.status(), ?next_poll, "polled");
         self.next_delay = next_poll.map(NextPoll::After);
@@ -425,6 +429,7 @@ impl<T: Pollable> Poller<T> {
 
 #[cfg(test)]
 mod tests {
+    use super::sealed::Sealed as _;
     use super::*;
 
     fn conversion(status: &str) -> Conversion {
@@ -446,16 +451,19 @@ mod tests {
         // Cancelled conversion is not polled forever.
         assert!(matches!(
             conversion("NotStarted").outcome(),
-            Outcome::Pending
+            sealed::Outcome::Pending
         ));
-        assert!(matches!(conversion("Running").outcome(), Outcome::Pending));
+        assert!(matches!(
+            conversion("Running").outcome(),
+            sealed::Outcome::Pending
+        ));
         assert!(matches!(
             conversion("Succeeded").outcome(),
-            Outcome::Succeeded
+            sealed::Outcome::Succeeded
         ));
         for status in ["Failed", "Cancelled", "SomethingNew"] {
             match conversion(status).outcome() {
-                Outcome::Failed(Error::ConversionFailed { status: s, .. }) => {
+                sealed::Outcome::Failed(Error::ConversionFailed { status: s, .. }) => {
                     assert_eq!(s.as_str(), status)
                 }
                 _ => panic!("{status} must end the wait"),

@@ -388,7 +388,7 @@ async fn malformed_continuation_tokens_are_refused() {
         ] {
             // A token that does not decode but happens to be a valid id is
             // taken as that bare id, never as anything else.
-            if remote_rendering::decode_continuation_token(token).is_none()
+            if remote_rendering::testing::decode_continuation_token(token).is_none()
                 && SessionId::new(token.as_str()).is_ok()
             {
                 assert_eq!(result.expect(&case), *token);
