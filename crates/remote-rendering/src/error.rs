@@ -103,6 +103,7 @@ pub enum Error {
 
 /// An error status from the service, with everything it said about it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ServiceError {
     /// The operation that failed.
     pub operation: &'static str,

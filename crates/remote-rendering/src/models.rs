@@ -109,6 +109,7 @@ impl ConversionStatus {
 /// An error object as the service reports it (in error bodies and in the
 /// `error` field of failed sessions and conversions).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServiceErrorDetail {
     /// Machine-readable code.
     pub code: String,
@@ -136,6 +137,7 @@ impl From<wire::Error> for ServiceErrorDetail {
 
 /// A rendering session as last reported by the service.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Session {
     /// The session id.
     pub id: SessionId,
@@ -173,6 +175,7 @@ impl Session {
 
 /// Where a conversion reads its input.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConversionInput {
     /// Blob container holding the input, e.g. `https://account.blob.core.windows.net/input`.
     pub storage_container_uri: url::Url,
@@ -186,6 +189,7 @@ pub struct ConversionInput {
 
 /// Where a conversion writes its output.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConversionOutput {
     /// Blob container for the output.
     pub storage_container_uri: url::Url,
@@ -360,6 +364,7 @@ impl From<&str> for Secret {
 
 /// A conversion as last reported by the service. SAS tokens are never part of it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Conversion {
     /// The conversion id.
     pub id: ConversionId,
@@ -486,6 +491,7 @@ from_wire_enum!(
 
 /// Settings of a new rendering session.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SessionOptions {
     /// Server size.
     pub size: SessionSize,

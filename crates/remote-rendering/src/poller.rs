@@ -128,6 +128,7 @@ impl sealed::Sealed for Conversion {
 
 /// One observation made while polling.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PollUpdate<T> {
     /// The operation as the service reported it.
     pub value: T,
