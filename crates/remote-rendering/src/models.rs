@@ -31,6 +31,15 @@ macro_rules! open_enum {
                     Self::Unknown(other) => other,
                 }
             }
+
+            /// The known value whose name is `name`, ignoring ASCII case
+            /// (as people type it); `None` for any other text.
+            pub fn known(name: &str) -> Option<Self> {
+                $(if name.eq_ignore_ascii_case($wire) {
+                    return Some(Self::$variant);
+                })*
+                None
+            }
         }
 
         impl From<&str> for $name {
