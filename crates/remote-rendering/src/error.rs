@@ -1,6 +1,6 @@
 //! The one error type of the crate.
 
-use crate::models::{ConversionStatus, ServiceErrorDetail, SessionStatus};
+use crate::status::{ConversionStatus, ServiceErrorDetail, SessionStatus};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -85,6 +85,7 @@ mod poller;
 mod response;
 mod retry;
 mod sessions;
+mod status;
 
 pub use auth::{AccessToken, Credential, STS_API_VERSION};
 pub use builder::ClientBuilder;

@@ -255,21 +255,26 @@ mod tests {
         let payload = |body: &'static [u8]| {
             let error =
                 serde_json::from_slice::<remote_rendering_rest::types::SessionProperties>(body)
-                    .err()
-                    .expect("the body does not decode");
-            Err::<ResponseValue<()>, _>(progenitor_client::Error::InvalidResponsePayload(
-                bytes::Bytes::from_static(body),
-                error,
-            ))
+                    .expect_err("the body does not decode");
+            let bytes = bytes::Bytes::from_static(body);
+            progenitor_client::Error::<progenitor_client::ByteStream>::InvalidResponsePayload(
+                bytes, error,
+            )
         };
         // Cut short and not JSON: may come right on a second try.
         for body in [&b"{\"id\": \"a"[..], b"<html>busy</html>"] {
-            let error = classify("get session", payload(body)).await.err().unwrap();
+            let error = classify::<()>("get session", Err(payload(body)))
+                .await
+                .err()
+                .unwrap();
             assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
             assert!(error.is_retryable(), "{error:?}");
         }
         // Well-formed JSON of the wrong shape: it will not.
-        let error = classify("get session", payload(b"{}")).await.err().unwrap();
+        let error = classify::<()>("get session", Err(payload(b"{}")))
+            .await
+            .err()
+            .unwrap();
         assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
         assert!(!error.is_retryable(), "{error:?}");
     }
