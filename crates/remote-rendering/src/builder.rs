@@ -121,7 +121,7 @@ impl ClientBuilder {
         Client::with_options(&self.account_id, &self.account_domain, self.options)
     }
 
-    /// A builder from the `ARR_*` environment variables (see [`env`]).
+    /// A builder from the `ARR_*` environment variables (see [`crate::config::env`]).
     pub fn from_env() -> Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let required = |name: &str| {
