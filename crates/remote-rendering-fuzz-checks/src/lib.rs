@@ -2,11 +2,11 @@
 //!
 //! Each function takes the raw fuzzer input, feeds it to the parser under
 //! test and asserts the parser's properties; a panic is a finding. The fuzz
-//! targets in `fuzz_targets/` only call these functions, and the workspace
-//! regression test `tests/tests/fuzz_regressions.rs` includes this very file
-//! (`#[path]`) to replay every committed corpus file and crash artifact
-//! through the same checks under `cargo test`. Keep it free of
-//! `libfuzzer-sys` for that reason.
+//! targets in `crates/remote-rendering-fuzz/fuzz_targets/` only call these
+//! functions, and this crate's test `tests/replay.rs` replays every
+//! committed corpus file and crash artifact through the same checks under
+//! `cargo test`. A workspace crate free of `libfuzzer-sys`, so that the
+//! replay needs no fuzzing toolchain.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -50,7 +50,11 @@ pub fn jwt_exp(data: &[u8]) {
         let payload = base64url(format!("{{\"aud\":\"x\",\"exp\":{exp}}}").as_bytes());
         let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln");
         let expected = time::OffsetDateTime::from_unix_timestamp(exp).ok();
-        assert_eq!(remote_rendering::testing::jwt_expiry(&jwt), expected, "exp {exp}");
+        assert_eq!(
+            remote_rendering::testing::jwt_expiry(&jwt),
+            expected,
+            "exp {exp}"
+        );
     }
 }
 
