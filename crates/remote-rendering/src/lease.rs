@@ -3,7 +3,7 @@
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::ids::SessionId;
-use crate::models::{MAX_LEASE_MINUTES, SessionStatus};
+use crate::models::{Lease, SessionStatus};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -66,7 +66,7 @@ impl LeaseKeeper {
         id: SessionId,
         options: LeaseKeeperOptions,
     ) -> Result<Self> {
-        crate::models::lease_minutes(options.step)?;
+        Lease::try_from(options.step)?;
         if options.check_interval.is_zero() {
             return Err(Error::validation("check interval", "must be positive"));
         }
@@ -102,7 +102,7 @@ async fn run(
     options: LeaseKeeperOptions,
     events: mpsc::Sender<Result<LeaseEvent>>,
 ) {
-    let maximum = Duration::from_secs(MAX_LEASE_MINUTES * 60);
+    let maximum = Lease::MAX.duration();
     let mut reported_maximum = false;
     loop {
         match client.get_session(&id).await {

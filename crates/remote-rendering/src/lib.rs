@@ -94,8 +94,8 @@ pub use error::{Error, Result, ServiceError};
 pub use ids::{ConversionId, MAX_ID_LEN, SessionId};
 pub use lease::{LeaseEvent, LeaseKeeper, LeaseKeeperOptions};
 pub use models::{
-    Conversion, ConversionInput, ConversionOutput, ConversionStatus, MAX_LEASE_MINUTES, Secret,
-    ServiceErrorDetail, Session, SessionOptions, SessionSize, SessionStatus,
+    Conversion, ConversionInput, ConversionOutput, ConversionStatus, Lease, MAX_LEASE_MINUTES,
+    Secret, ServiceErrorDetail, Session, SessionOptions, SessionSize, SessionStatus,
 };
 pub use options::{ClientOptions, DEFAULT_API_VERSION};
 pub use poller::{

@@ -382,30 +382,69 @@ impl SessionOptions {
     }
 }
 
-/// Converts a lease to the service's whole minutes, within the documented
-/// bounds: the one place that rule is written.
-pub(crate) fn lease_minutes(lease: Duration) -> Result<i64, Error> {
-    if lease.subsec_nanos() != 0 || !lease.as_secs().is_multiple_of(60) {
-        return Err(Error::validation(
-            "lease",
-            format!("{lease:?} is not a whole number of minutes"),
-        ));
+/// A session lease as the service counts it: a whole number of minutes,
+/// from 1 to [`MAX_LEASE_MINUTES`]. The one place that rule is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Lease {
+    minutes: u64,
+}
+
+impl Lease {
+    /// The longest lease the service grants (24 h).
+    pub const MAX: Lease = Lease {
+        minutes: MAX_LEASE_MINUTES,
+    };
+
+    /// Whether `duration` is a whole number of minutes (zero included):
+    /// the service counts leases in minutes, and silently rounding would
+    /// change what was asked.
+    pub fn is_whole_minutes(duration: Duration) -> bool {
+        duration.subsec_nanos() == 0 && duration.as_secs().is_multiple_of(60)
     }
-    let minutes = lease.as_secs() / 60;
-    if !(1..=MAX_LEASE_MINUTES).contains(&minutes) {
-        return Err(Error::validation(
-            "lease",
-            format!("{minutes} minutes is outside 1..={MAX_LEASE_MINUTES} minutes (24 h)"),
-        ));
+
+    /// The lease in minutes.
+    pub fn minutes(self) -> u64 {
+        self.minutes
     }
-    Ok(minutes as i64)
+
+    /// The lease as a duration.
+    pub fn duration(self) -> Duration {
+        Duration::from_secs(self.minutes * 60)
+    }
+}
+
+impl TryFrom<Duration> for Lease {
+    type Error = Error;
+
+    fn try_from(lease: Duration) -> Result<Self, Error> {
+        if !Lease::is_whole_minutes(lease) {
+            return Err(Error::validation(
+                "lease",
+                format!("{lease:?} is not a whole number of minutes"),
+            ));
+        }
+        let minutes = lease.as_secs() / 60;
+        if !(1..=MAX_LEASE_MINUTES).contains(&minutes) {
+            return Err(Error::validation(
+                "lease",
+                format!("{minutes} minutes is outside 1..={MAX_LEASE_MINUTES} minutes (24 h)"),
+            ));
+        }
+        Ok(Lease { minutes })
+    }
+}
+
+impl From<Lease> for Duration {
+    fn from(lease: Lease) -> Self {
+        lease.duration()
+    }
 }
 
 impl TryFrom<&SessionOptions> for wire::CreateSessionSettings {
     type Error = Error;
 
     fn try_from(options: &SessionOptions) -> Result<Self, Error> {
-        let max_lease_time_minutes = lease_minutes(options.lease)?;
+        let max_lease_time_minutes = Lease::try_from(options.lease)?.minutes() as i64;
         // Through serde, so a known name becomes the known variant and any
         // other string the open one, whatever shape the generated enum has.
         let size = serde_json::from_value::<wire::SessionSize>(serde_json::Value::String(
@@ -441,5 +480,28 @@ impl From<&ConversionOutput> for wire::ConversionOutputSettings {
             blob_prefix: output.blob_prefix.clone(),
             output_asset_filename: output.output_asset_name.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_is_whole_minutes_from_1_to_1440() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(Lease::try_from(minute).unwrap().minutes(), 1);
+        assert_eq!(Lease::try_from(minute * 1440).unwrap(), Lease::MAX);
+        assert_eq!(Duration::from(Lease::MAX), minute * 1440);
+        for bad in [
+            Duration::ZERO,
+            minute * 1441,
+            Duration::from_secs(90),
+            minute + Duration::from_millis(1),
+        ] {
+            assert!(Lease::try_from(bad).is_err(), "{bad:?}");
+        }
+        assert!(Lease::is_whole_minutes(Duration::ZERO));
+        assert!(!Lease::is_whole_minutes(Duration::from_secs(59)));
     }
 }

@@ -4,7 +4,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::ids::SessionId;
 use crate::lease::{LeaseKeeper, LeaseKeeperOptions};
-use crate::models::{MAX_LEASE_MINUTES, Session, SessionOptions, SessionStatus, lease_minutes};
+use crate::models::{Lease, MAX_LEASE_MINUTES, Session, SessionOptions, SessionStatus};
 use crate::poller::SessionPoller;
 use futures::{FutureExt as _, Stream};
 use remote_rendering_rest::types as wire;
@@ -64,7 +64,7 @@ impl Client {
     /// whose first attempt was applied (but whose answer was lost) is not an
     /// error.
     pub async fn update_lease(&self, id: &SessionId, total: Duration) -> Result<Session> {
-        let minutes = lease_minutes(total)?;
+        let minutes = Lease::try_from(total)?.minutes() as i64;
         match self.send_lease(id, minutes).await {
             Err(Error::Service(e)) if matches!(e.status, 400 | 409 | 422) => {
                 match self.get_session(id).await {
@@ -104,11 +104,11 @@ impl Client {
     /// Extends the lease by `by`: reads the current total and sends the new
     /// total, because the API's lease is a total since Ready, not a remainder.
     pub async fn extend_lease(&self, id: &SessionId, by: Duration) -> Result<Session> {
-        lease_minutes(by)?;
+        Lease::try_from(by)?;
         let current = self.get_session(id).await?;
         let current_lease = current.max_lease.unwrap_or_default();
         let total = current_lease + by;
-        if total > Duration::from_secs(MAX_LEASE_MINUTES * 60) {
+        if total > Lease::MAX.duration() {
             return Err(Error::validation(
                 "lease",
                 format!(
