@@ -149,11 +149,10 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
 async fn keep_alive(ctx: &Context, client: &Client, args: KeepAliveArgs) -> CliResult {
     let id = SessionId::new(args.id)?;
     let mut interrupt = listen_for_interrupt()?;
-    let options = LeaseKeeperOptions {
-        margin: args.margin,
-        step: args.step,
-        check_interval: args.check_interval,
-    };
+    let options = LeaseKeeperOptions::default()
+        .with_margin(args.margin)
+        .with_step(args.step)
+        .with_check_interval(args.check_interval);
     let mut keeper = client.keep_alive(id.clone(), options)?;
     eprintln!(
         "Keeping session {id} alive: extending by {} when less than {} is left. Ctrl-C to stop.",

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 /// When and how far the [`LeaseKeeper`] extends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LeaseKeeperOptions {
     /// Extend when less than this much lease is left (default 10 min).
     pub margin: Duration,
@@ -25,6 +26,26 @@ impl Default for LeaseKeeperOptions {
             step: Duration::from_secs(30 * 60),
             check_interval: Duration::from_secs(60),
         }
+    }
+}
+
+impl LeaseKeeperOptions {
+    /// These options with `margin` set: extend when less than this much lease is left.
+    pub fn with_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// These options with `step` set: extend by this much each time.
+    pub fn with_step(mut self, step: Duration) -> Self {
+        self.step = step;
+        self
+    }
+
+    /// These options with `check_interval` set: how often the session is checked.
+    pub fn with_check_interval(mut self, check_interval: Duration) -> Self {
+        self.check_interval = check_interval;
+        self
     }
 }
 

@@ -34,12 +34,13 @@ fn client_builder(
         .sts_endpoint(emu.sts_endpoint().as_str())
         .credential(Credential::account_key(emu.account_key()))
         .polling_interval(Duration::from_millis(20))
-        .retry_policy(remote_rendering::RetryPolicy {
-            max_retries: 5,
-            initial_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-            max_elapsed: Duration::from_secs(20),
-        })
+        .retry_policy(
+            remote_rendering::RetryPolicy::default()
+                .with_max_retries(5)
+                .with_initial_delay(Duration::from_millis(10))
+                .with_max_delay(Duration::from_millis(50))
+                .with_max_elapsed(Duration::from_secs(20)),
+        )
         .request_timeout(Duration::from_secs(10))
 }
 

@@ -32,12 +32,13 @@ fn client_builder(
         .sts_endpoint(emu.sts_endpoint().as_str())
         .credential(Credential::account_key(emu.account_key()))
         .polling_interval(Duration::from_millis(20))
-        .retry_policy(remote_rendering::RetryPolicy {
-            max_retries: 5,
-            initial_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-            max_elapsed: Duration::from_secs(20),
-        })
+        .retry_policy(
+            remote_rendering::RetryPolicy::default()
+                .with_max_retries(5)
+                .with_initial_delay(Duration::from_millis(10))
+                .with_max_delay(Duration::from_millis(50))
+                .with_max_elapsed(Duration::from_secs(20)),
+        )
         .request_timeout(Duration::from_secs(10))
 }
 
@@ -119,12 +120,13 @@ async fn canaries_never_leak_through_errors_debug_or_traces() {
     show(&client_builder(&emu));
     show(&client_builder(&emu).credential(Credential::access_token(TOKEN)));
     let client = client_builder(&emu)
-        .retry_policy(RetryPolicy {
-            max_retries: 1,
-            initial_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(1),
-            max_elapsed: Duration::from_secs(5),
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(1)
+                .with_initial_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(1))
+                .with_max_elapsed(Duration::from_secs(5)),
+        )
         .request_timeout(Duration::from_millis(200))
         .build()
         .unwrap();

@@ -97,12 +97,13 @@ fn op_client(cell: &Cell) -> Client {
         Duration::from_secs(10)
     };
     common::builder(&cell.emu)
-        .retry_policy(RetryPolicy {
-            max_retries: MAX_RETRIES,
-            initial_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_elapsed: Duration::from_secs(20),
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(MAX_RETRIES)
+                .with_initial_delay(Duration::from_millis(5))
+                .with_max_delay(Duration::from_millis(20))
+                .with_max_elapsed(Duration::from_secs(20)),
+        )
         .request_timeout(timeout)
         .polling_interval(Duration::from_millis(20))
         .build()
@@ -186,11 +187,10 @@ async fn run_op(cell: &Cell, client: &Client) -> Done {
                 cell.emu.clock().advance(LEASE_MINUTE * 1395);
                 let mut keeper = client.keep_alive(
                     cell.session.clone(),
-                    LeaseKeeperOptions {
-                        margin: MINUTE * 10,
-                        step: MINUTE * 30,
-                        check_interval: Duration::from_secs(10),
-                    },
+                    LeaseKeeperOptions::default()
+                        .with_margin(MINUTE * 10)
+                        .with_step(MINUTE * 30)
+                        .with_check_interval(Duration::from_secs(10)),
                 )?;
                 match keeper.next_event().await.expect("the keeper reports") {
                     Ok(event) => assert_eq!(

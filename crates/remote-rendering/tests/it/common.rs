@@ -14,12 +14,11 @@ pub fn emulator() -> EmulatorBuilder {
 
 /// Retries quickly: 5 retries starting at 10 ms.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 5,
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-        max_elapsed: Duration::from_secs(20),
-    }
+    RetryPolicy::default()
+        .with_max_retries(5)
+        .with_initial_delay(Duration::from_millis(10))
+        .with_max_delay(Duration::from_millis(50))
+        .with_max_elapsed(Duration::from_secs(20))
 }
 
 /// A builder pointed at `emu` with the account key and fast settings.

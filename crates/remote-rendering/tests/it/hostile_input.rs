@@ -163,13 +163,7 @@ async fn hostile_leases_are_refused_before_anything_is_sent() {
                 &case,
             );
         }
-        let keeper = client.keep_alive(
-            id.clone(),
-            LeaseKeeperOptions {
-                step: lease,
-                ..LeaseKeeperOptions::default()
-            },
-        );
+        let keeper = client.keep_alive(id.clone(), LeaseKeeperOptions::default().with_step(lease));
         assert!(keeper.is_err(), "keeper step {case}");
     }
     assert_nothing_sent(&emu);

@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 const MINUTE: Duration = Duration::from_secs(60);
 
 fn keeper_options() -> LeaseKeeperOptions {
-    LeaseKeeperOptions {
-        margin: MINUTE * 10,
-        step: MINUTE * 30,
-        check_interval: Duration::from_millis(20),
-    }
+    LeaseKeeperOptions::default()
+        .with_margin(MINUTE * 10)
+        .with_step(MINUTE * 30)
+        .with_check_interval(Duration::from_millis(20))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,11 +150,10 @@ async fn lease_keeper_keeps_going_when_nobody_reads_its_events() {
     let client = crate::common::client(&emu);
     let id = SessionId::generate();
     client.start_session(&id, &standard(4)).await.unwrap();
-    let options = LeaseKeeperOptions {
-        margin: MINUTE * 10,
-        step: MINUTE,
-        check_interval: Duration::from_millis(2),
-    };
+    let options = LeaseKeeperOptions::default()
+        .with_margin(MINUTE * 10)
+        .with_step(MINUTE)
+        .with_check_interval(Duration::from_millis(2));
     let _keeper = client.keep_alive(id.clone(), options).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while emu.request_count(Route::UpdateSession) < 25 {
@@ -177,15 +175,9 @@ async fn lease_keeper_keeps_going_when_nobody_reads_its_events() {
 async fn lease_keeper_options_are_validated() {
     let emu = crate::common::emulator().start().await.unwrap();
     let client = crate::common::client(&emu);
-    let bad_step = LeaseKeeperOptions {
-        step: Duration::from_secs(90),
-        ..keeper_options()
-    };
+    let bad_step = keeper_options().with_step(Duration::from_secs(90));
     assert!(client.keep_alive(SessionId::generate(), bad_step).is_err());
-    let bad_interval = LeaseKeeperOptions {
-        check_interval: Duration::ZERO,
-        ..keeper_options()
-    };
+    let bad_interval = keeper_options().with_check_interval(Duration::ZERO);
     assert!(
         client
             .keep_alive(SessionId::generate(), bad_interval)

@@ -86,12 +86,11 @@ async fn retry_after_on_429_is_honoured() {
 #[tokio::test]
 async fn retries_are_bounded_in_attempts_and_time() {
     let emu = crate::common::emulator().start().await.unwrap();
-    let policy = RetryPolicy {
-        max_retries: 3,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(10),
-        max_elapsed: Duration::from_secs(10),
-    };
+    let policy = RetryPolicy::default()
+        .with_max_retries(3)
+        .with_initial_delay(Duration::from_millis(5))
+        .with_max_delay(Duration::from_millis(10))
+        .with_max_elapsed(Duration::from_secs(10));
     let client = crate::common::builder(&emu)
         .retry_policy(policy)
         .build()
@@ -110,10 +109,7 @@ async fn retries_are_bounded_in_attempts_and_time() {
     emu.faults().clear();
     emu.clear_requests();
     let client = crate::common::builder(&emu)
-        .retry_policy(RetryPolicy {
-            max_elapsed: Duration::from_millis(500),
-            ..policy
-        })
+        .retry_policy(policy.with_max_elapsed(Duration::from_millis(500)))
         .build()
         .unwrap();
     emu.faults().inject(
@@ -358,12 +354,13 @@ async fn connection_refused_is_a_retryable_transport_error() {
     .endpoint(&format!("http://127.0.0.1:{port}"))
     .sts_endpoint(&format!("http://127.0.0.1:{port}"))
     .credential(remote_rendering::Credential::account_key("key"))
-    .retry_policy(RetryPolicy {
-        max_retries: 2,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(5),
-        max_elapsed: Duration::from_secs(5),
-    })
+    .retry_policy(
+        RetryPolicy::default()
+            .with_max_retries(2)
+            .with_initial_delay(Duration::from_millis(5))
+            .with_max_delay(Duration::from_millis(5))
+            .with_max_elapsed(Duration::from_secs(5)),
+    )
     .build()
     .unwrap();
     let error = client
