@@ -32,7 +32,7 @@ fn token() -> String {
 #[divan::bench]
 fn jwt_exp_parsing(bencher: divan::Bencher) {
     let token = token();
-    bencher.bench(|| remote_rendering::jwt_expiry(black_box(&token)));
+    bencher.bench(|| remote_rendering::testing::jwt_expiry(black_box(&token)));
 }
 
 /// A client that never sends anything (building one is offline).

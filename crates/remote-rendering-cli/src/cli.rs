@@ -116,23 +116,12 @@ pub enum SessionSubcommand {
     KeepAlive(KeepAliveArgs),
 }
 
-/// Server size choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Size {
-    // Standard server.
-    Standard,
-    // Premium server, for larger models.
-    Premium,
-}
-
-impl Size {
-    /// The client's size.
-    pub fn to_size(self) -> SessionSize {
-        match self {
-            Size::Standard => SessionSize::Standard,
-            Size::Premium => SessionSize::Premium,
-        }
-    }
+/// Parses `--size` with the client's one size grammar
+/// ([`SessionSize::known`]), listing the choices in `--help`.
+fn size_parser() -> impl clap::builder::TypedValueParser<Value = SessionSize> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["standard", "premium"])
+        .try_map(|name: String| SessionSize::known(&name).ok_or("not a session size"))
 }
 
 /// Options of a wait: what to do on Ctrl-C and how long to wait.
@@ -150,8 +139,8 @@ pub struct SessionStartArgs {
     #[arg(long)]
     pub id: Option<String>,
     /// Server size [config: renderingSessionSettings.vmSize] [default: standard]
-    #[arg(long, value_enum)]
-    pub size: Option<Size>,
+    #[arg(long, value_parser = size_parser())]
+    pub size: Option<SessionSize>,
     /// Lease: 4h, 90m, 1h30m or hh:mm:ss, whole minutes [config: renderingSessionSettings.maxLeaseTime] [default: 4h]
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
     pub lease: Option<Duration>,

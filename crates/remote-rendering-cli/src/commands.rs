@@ -2,7 +2,7 @@
 
 use crate::cli::{
     ConnectionArgs, ConversionCommand, ConversionSubcommand, KeepAliveArgs, SessionCommand,
-    SessionSubcommand, TokenArgs, WaitOptions,
+    SessionSubcommand, TokenArgs,
 };
 use crate::duration::format_duration;
 use crate::error::{CliError, CliResult, FAILED};
@@ -11,12 +11,10 @@ use crate::output::{
     session_json, session_rows, sessions_table,
 };
 use crate::settings::{ArrConfig, Connection, conversion_locations, process_env, session_options};
-use crate::wait::{Interrupt, WaitOutcome, wait_with_progress};
+use crate::wait::Interrupt;
+use crate::waiting::wait_for;
 use futures::TryStreamExt as _;
-use remote_rendering::{
-    Client, ConversionId, ConversionPoller, Error, LeaseEvent, LeaseKeeperOptions, SessionId,
-    SessionPoller,
-};
+use remote_rendering::{Client, ConversionId, LeaseEvent, LeaseKeeperOptions, SessionId};
 use serde_json::json;
 
 /// What every command needs: where output goes and the loaded config file.
@@ -34,14 +32,14 @@ impl Context {
         Ok(client)
     }
 
-    fn print_session(&self, session: &remote_rendering::Session) {
+    pub(crate) fn print_session(&self, session: &remote_rendering::Session) {
         self.printer.print(
             || render_rows(&session_rows(session)),
             || session_json(session),
         );
     }
 
-    fn print_conversion(&self, conversion: &remote_rendering::Conversion) {
+    pub(crate) fn print_conversion(&self, conversion: &remote_rendering::Conversion) {
         self.printer.print(
             || render_rows(&conversion_rows(conversion)),
             || conversion_json(conversion),
@@ -78,7 +76,7 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
             );
             match interrupt.as_mut() {
                 Some(interrupt) => {
-                    wait_session(
+                    wait_for(
                         ctx,
                         &client,
                         poller,
@@ -134,7 +132,7 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
             let id = SessionId::new(args.id)?;
             let mut interrupt = listen_for_interrupt()?;
             let poller = client.session_poller(id);
-            wait_session(
+            wait_for(
                 ctx,
                 &client,
                 poller,
@@ -148,52 +146,13 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
     }
 }
 
-async fn wait_session(
-    ctx: &Context,
-    client: &Client,
-    mut poller: SessionPoller,
-    options: &WaitOptions,
-    stop_on_cancel: bool,
-    interrupt: &mut Interrupt,
-) -> CliResult {
-    if let Some(timeout) = options.timeout {
-        poller = poller.with_timeout(timeout);
-    }
-    let id = SessionId::new(poller.id())?;
-    match wait_with_progress(poller, format!("session {id}"), interrupt).await {
-        WaitOutcome::Done(Ok(session)) => {
-            ctx.print_session(&session);
-            Ok(())
-        }
-        WaitOutcome::Done(Err(error @ Error::SessionFailed { .. })) => {
-            // Show the final state too, so scripts can read its error object.
-            if let Ok(session) = client.get_session(&id).await {
-                ctx.print_session(&session);
-            }
-            Err(error.into())
-        }
-        WaitOutcome::Done(Err(error)) => Err(error.into()),
-        WaitOutcome::Interrupted if stop_on_cancel => {
-            client.stop_session(&id).await?;
-            Err(CliError::interrupted(format!(
-                "interrupted: stopped session {id} (--stop-on-cancel)"
-            )))
-        }
-        WaitOutcome::Interrupted => Err(CliError::interrupted(format!(
-            "interrupted: stopped waiting; session {id} keeps running and its lease counts. \
-             Resume with `arr session wait {id}`, stop it with `arr session stop {id}`"
-        ))),
-    }
-}
-
 async fn keep_alive(ctx: &Context, client: &Client, args: KeepAliveArgs) -> CliResult {
     let id = SessionId::new(args.id)?;
     let mut interrupt = listen_for_interrupt()?;
-    let options = LeaseKeeperOptions {
-        margin: args.margin,
-        step: args.step,
-        check_interval: args.check_interval,
-    };
+    let options = LeaseKeeperOptions::default()
+        .with_margin(args.margin)
+        .with_step(args.step)
+        .with_check_interval(args.check_interval);
     let mut keeper = client.keep_alive(id.clone(), options)?;
     eprintln!(
         "Keeping session {id} alive: extending by {} when less than {} is left. Ctrl-C to stop.",
@@ -269,7 +228,7 @@ pub async fn conversion(ctx: &Context, cmd: ConversionCommand) -> CliResult {
             );
             match interrupt.as_mut() {
                 Some(interrupt) => {
-                    wait_conversion(ctx, &client, poller, &args.wait_options, interrupt).await
+                    wait_for(ctx, &client, poller, &args.wait_options, false, interrupt).await
                 }
                 None => {
                     if let Some(conversion) = poller.last() {
@@ -297,37 +256,16 @@ pub async fn conversion(ctx: &Context, cmd: ConversionCommand) -> CliResult {
             let id = ConversionId::new(args.id)?;
             let mut interrupt = listen_for_interrupt()?;
             let poller = client.conversion_poller(id);
-            wait_conversion(ctx, &client, poller, &args.wait_options, &mut interrupt).await
+            wait_for(
+                ctx,
+                &client,
+                poller,
+                &args.wait_options,
+                false,
+                &mut interrupt,
+            )
+            .await
         }
-    }
-}
-
-async fn wait_conversion(
-    ctx: &Context,
-    client: &Client,
-    mut poller: ConversionPoller,
-    options: &WaitOptions,
-    interrupt: &mut Interrupt,
-) -> CliResult {
-    if let Some(timeout) = options.timeout {
-        poller = poller.with_timeout(timeout);
-    }
-    let id = ConversionId::new(poller.id())?;
-    match wait_with_progress(poller, format!("conversion {id}"), interrupt).await {
-        WaitOutcome::Done(Ok(conversion)) => {
-            ctx.print_conversion(&conversion);
-            Ok(())
-        }
-        WaitOutcome::Done(Err(error @ Error::ConversionFailed { .. })) => {
-            if let Ok(conversion) = client.get_conversion(&id).await {
-                ctx.print_conversion(&conversion);
-            }
-            Err(error.into())
-        }
-        WaitOutcome::Done(Err(error)) => Err(error.into()),
-        WaitOutcome::Interrupted => Err(CliError::interrupted(format!(
-            "interrupted: stopped waiting; conversion {id} goes on. Resume with `arr conversion wait {id}`"
-        ))),
     }
 }
 

@@ -26,7 +26,7 @@ pub fn parse_lease(text: &str) -> Result<Duration, String> {
     if duration.is_zero() {
         return Err(format!("a lease must be at least one minute, not `{text}`"));
     }
-    if duration.subsec_nanos() != 0 || !duration.as_secs().is_multiple_of(60) {
+    if !remote_rendering::Lease::is_whole_minutes(duration) {
         return Err(format!(
             "a lease is a whole number of minutes; `{text}` is not (try e.g. 1m or 90m)"
         ));

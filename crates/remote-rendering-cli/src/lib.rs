@@ -13,3 +13,4 @@ pub mod output;
 pub mod quickstart;
 pub mod settings;
 pub mod wait;
+pub mod waiting;

@@ -315,16 +315,13 @@ fn config_domain(value: &str) -> String {
 pub fn session_options(args: &SessionStartArgs, config: &ArrConfig) -> CliResult<SessionOptions> {
     let settings = &config.rendering_session_settings;
     let size = match (&args.size, value(&settings.vm_size)) {
-        (Some(size), _) => size.to_size(),
-        (None, Some(size)) => match size.to_ascii_lowercase().as_str() {
-            "standard" => SessionSize::Standard,
-            "premium" => SessionSize::Premium,
-            other => {
-                return Err(CliError::usage(format!(
-                    "renderingSessionSettings.vmSize `{other}` is neither `standard` nor `premium`"
-                )));
-            }
-        },
+        (Some(size), _) => size.clone(),
+        (None, Some(size)) => SessionSize::known(&size).ok_or_else(|| {
+            CliError::usage(format!(
+                "renderingSessionSettings.vmSize `{}` is neither `standard` nor `premium`",
+                size.to_ascii_lowercase()
+            ))
+        })?,
         (None, None) => SessionSize::Standard,
     };
     let lease = match (args.lease, value(&settings.max_lease_time)) {

@@ -1,4 +1,4 @@
-//! Fuzz target `duration`: see `remote_rendering_fuzz::duration` for what it checks.
+//! Fuzz target `duration`: see `remote_rendering_fuzz_checks::duration` for what it checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| remote_rendering_fuzz::duration(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| remote_rendering_fuzz_checks::duration(data));

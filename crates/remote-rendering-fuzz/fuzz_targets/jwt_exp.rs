@@ -1,4 +1,4 @@
-//! Fuzz target `jwt_exp`: see `remote_rendering_fuzz::jwt_exp` for what it checks.
+//! Fuzz target `jwt_exp`: see `remote_rendering_fuzz_checks::jwt_exp` for what it checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| remote_rendering_fuzz::jwt_exp(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| remote_rendering_fuzz_checks::jwt_exp(data));

@@ -62,11 +62,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Or let a background task extend it whenever less than 5 minutes are left.
     let mut keeper = client.keep_alive(
         id.clone(),
-        LeaseKeeperOptions {
-            margin: 5 * MINUTE,
-            step: 10 * MINUTE,
-            check_interval: Duration::from_millis(100),
-        },
+        LeaseKeeperOptions::default()
+            .with_margin(5 * MINUTE)
+            .with_step(10 * MINUTE)
+            .with_check_interval(Duration::from_millis(100)),
     )?;
     // 28 of 30 lease minutes pass at once on the emulator's clock.
     emulator.clock().advance(28 * Duration::from_millis(50));

@@ -2,9 +2,11 @@
 
 use crate::error::{Error, Result};
 use crate::models::Secret;
+use crate::pipeline::{self, Authorizer, FixedAuth};
+use crate::response::correlation_vector;
 use crate::retry::RetryPolicy;
-use crate::transport;
 use base64::Engine as _;
+use futures::FutureExt as _;
 use remote_rendering_rest::RequestAuth;
 use remote_rendering_rest::generated::sts_2019_02_28_preview as sts;
 use std::fmt;
@@ -14,14 +16,18 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use time::OffsetDateTime;
-use tracing::Instrument as _;
 
 /// The STS API version this client speaks.
 pub const STS_API_VERSION: &str = "2019-02-28-preview";
 
-/// How the client proves who it is.
+/// How the client proves who it is. Made with [`Credential::account_key`],
+/// [`Credential::access_token`] or (feature `entra`) `Credential::entra`;
+/// opaque, so that a feature adds constructors without changing its shape.
 #[derive(Clone)]
-pub enum Credential {
+pub struct Credential(Kind);
+
+#[derive(Clone)]
+enum Kind {
     /// The account key, exchanged at the STS for an access token.
     AccountKey(Secret),
     /// A ready STS access token, used as is (no exchange, no refresh).
@@ -35,29 +41,29 @@ pub enum Credential {
 impl Credential {
     /// An account key credential.
     pub fn account_key(key: impl Into<Secret>) -> Self {
-        Self::AccountKey(key.into())
+        Self(Kind::AccountKey(key.into()))
     }
 
     /// A static STS access token.
     pub fn access_token(token: impl Into<Secret>) -> Self {
-        Self::AccessToken(token.into())
+        Self(Kind::AccessToken(token.into()))
     }
 
     /// A Microsoft Entra ID credential (any `azure_core` `TokenCredential`,
     /// e.g. from the `azure_identity` crate).
     #[cfg(feature = "entra")]
     pub fn entra(credential: Arc<dyn azure_core::credentials::TokenCredential>) -> Self {
-        Self::Entra(credential)
+        Self(Kind::Entra(credential))
     }
 }
 
 impl fmt::Debug for Credential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::AccountKey(_) => f.write_str("Credential::AccountKey(<redacted>)"),
-            Self::AccessToken(_) => f.write_str("Credential::AccessToken(<redacted>)"),
+        match &self.0 {
+            Kind::AccountKey(_) => f.write_str("Credential::AccountKey(<redacted>)"),
+            Kind::AccessToken(_) => f.write_str("Credential::AccessToken(<redacted>)"),
             #[cfg(feature = "entra")]
-            Self::Entra(c) => write!(f, "Credential::Entra({c:?})"),
+            Kind::Entra(c) => write!(f, "Credential::Entra({c:?})"),
         }
     }
 }
@@ -170,7 +176,7 @@ impl TokenCache {
         refresh_margin: Duration,
     ) -> Self {
         let source = match credential {
-            Credential::AccessToken(token) => {
+            Credential(Kind::AccessToken(token)) => {
                 Source::Static(AccessToken::from_jwt(token.expose().to_string()))
             }
             credential => Source::Exchange {
@@ -194,12 +200,13 @@ impl TokenCache {
     }
 
     /// How many STS exchanges this cache has made.
+    #[cfg(feature = "testing")]
     pub(crate) fn exchanges(&self) -> u64 {
         self.exchanges.load(Ordering::Relaxed)
     }
 
     /// Whether a rejected token can be replaced by a new one.
-    pub(crate) fn can_refresh(&self) -> bool {
+    fn can_refresh(&self) -> bool {
         matches!(self.source, Source::Exchange { .. })
     }
 
@@ -261,7 +268,7 @@ impl TokenCache {
             if let Some((generation, error)) = failure.as_ref()
                 && *generation != seen
             {
-                return Err(error.duplicate());
+                return Err(error.clone());
             }
         }
         let obtained = OffsetDateTime::now_utc();
@@ -280,7 +287,7 @@ impl TokenCache {
             }
             Err(error) => {
                 *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some((generation, error.duplicate()));
+                    Some((generation, error.clone()));
             }
         }
         self.generation.store(generation, Ordering::Release);
@@ -288,7 +295,7 @@ impl TokenCache {
     }
 
     /// Forgets `rejected` (the service refused it), so the next call exchanges again.
-    pub(crate) fn invalidate(&self, rejected: &AccessToken) {
+    fn invalidate(&self, rejected: &AccessToken) {
         let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
         if cached.as_ref().map(|c| c.token.secret()) == Some(rejected.secret()) {
             *cached = None;
@@ -302,23 +309,22 @@ impl TokenCache {
         scope: &str,
         credential: &Credential,
     ) -> Result<AccessToken> {
-        let bearer = match credential {
-            Credential::AccountKey(key) => Secret::new(format!("{account_id}:{}", key.expose())),
-            Credential::AccessToken(token) => token.clone(),
-            #[cfg(feature = "entra")]
-            Credential::Entra(entra) => {
-                let token =
-                    entra
-                        .get_token(&[scope], None)
-                        .await
-                        .map_err(|e| Error::Authentication {
+        let bearer =
+            match &credential.0 {
+                Kind::AccountKey(key) => Secret::new(format!("{account_id}:{}", key.expose())),
+                Kind::AccessToken(token) => token.clone(),
+                #[cfg(feature = "entra")]
+                Kind::Entra(entra) => {
+                    let token = entra.get_token(&[scope], None).await.map_err(|e| {
+                        Error::Authentication {
                             status: None,
                             message: format!("the Entra ID credential gave no token: {e}"),
                             ms_cv: None,
-                        })?;
-                Secret::new(token.token.secret().to_string())
-            }
-        };
+                        }
+                    })?;
+                    Secret::new(token.token.secret().to_string())
+                }
+            };
         let _ = scope;
         let auth = RequestAuth::bearer(bearer.expose()).map_err(|_| {
             Error::validation(
@@ -326,35 +332,26 @@ impl TokenCache {
                 "contains characters that cannot be sent in a header",
             )
         })?;
-        let client = sts::Client::new_with_client(sts_endpoint, self.http.clone(), auth);
         let span = tracing::info_span!("arr.sts_token", %account_id);
-        let started = std::time::Instant::now();
-        let mut attempt = 0;
-        let reply = async {
-            loop {
+        let reply = pipeline::run(
+            span,
+            "get STS token",
+            &self.retry,
+            &FixedAuth(auth),
+            |auth| sts::Client::new_with_client(sts_endpoint, self.http.clone(), auth),
+            |client| {
                 self.exchanges.fetch_add(1, Ordering::Relaxed);
-                let attempt_started = std::time::Instant::now();
-                let result = client
+                client
                     .get_token()
                     .account_id(account_id)
                     .api_version(STS_API_VERSION)
-                    .x_mrc_cv(transport::correlation_vector())
+                    .x_mrc_cv(correlation_vector())
                     .send()
-                    .await;
-                let error = match transport::classify("get STS token", result).await {
-                    Ok(reply) => return Ok(reply),
-                    Err(error) => sts_error(transport::with_elapsed(error, attempt_started)),
-                };
-                tracing::debug!(attempt, error = %error, "STS exchange failed");
-                let Some(delay) = self.retry.next_delay(&error, attempt, started) else {
-                    return Err(error);
-                };
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-            }
-        }
-        .instrument(span)
-        .await?;
+                    .boxed()
+            },
+        )
+        .await
+        .map_err(sts_error)?;
         let token = AccessToken::from_jwt(reply.value.access_token);
         if token.expires_on.is_none() {
             tracing::warn!(
@@ -362,6 +359,34 @@ impl TokenCache {
             );
         }
         Ok(token)
+    }
+}
+
+impl Authorizer for TokenCache {
+    type Grant = AccessToken;
+
+    async fn grant(&self) -> Result<AccessToken> {
+        self.token().await
+    }
+
+    fn request_auth(&self, token: &AccessToken) -> Result<RequestAuth> {
+        token
+            .request_auth()
+            .cloned()
+            .ok_or_else(|| Error::Authentication {
+                status: None,
+                message: "the access token contains characters that cannot be sent in a header"
+                    .into(),
+                ms_cv: None,
+            })
+    }
+
+    fn refused(&self, token: &AccessToken) -> bool {
+        if !self.can_refresh() {
+            return false;
+        }
+        self.invalidate(token);
+        true
     }
 }
 

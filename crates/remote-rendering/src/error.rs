@@ -1,7 +1,8 @@
 //! The one error type of the crate.
 
-use crate::models::{ConversionStatus, ServiceErrorDetail, SessionStatus};
+use crate::status::{ConversionStatus, ServiceErrorDetail, SessionStatus};
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything that can go wrong, by cause.
@@ -9,7 +10,7 @@ use std::time::Duration;
 /// `Display` is one readable line; service errors include the `MS-CV`
 /// correlation vector that Azure support asks for. No variant ever holds an
 /// account key, access token or SAS.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Input was rejected locally; nothing was sent.
@@ -47,9 +48,10 @@ pub enum Error {
         operation: &'static str,
         /// What went wrong (connection refused, reset...).
         message: String,
-        /// The underlying error.
+        /// The underlying error (shared, so that one failure can be handed
+        /// to every caller that waited for it).
         #[source]
-        source: Option<reqwest::Error>,
+        source: Option<Arc<reqwest::Error>>,
     },
 
     /// A request or an overall wait took longer than allowed.
@@ -70,6 +72,10 @@ pub enum Error {
         message: String,
         /// Correlation vector of the response.
         ms_cv: Option<String>,
+        /// Whether the body looked damaged in transit (cut short, not JSON)
+        /// rather than well-formed but of another shape: only the former
+        /// is worth asking again.
+        transient: bool,
     },
 
     /// A session reached a state that will never become Ready.
@@ -97,6 +103,7 @@ pub enum Error {
 
 /// An error status from the service, with everything it said about it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ServiceError {
     /// The operation that failed.
     pub operation: &'static str,
@@ -138,64 +145,15 @@ impl Error {
         }
     }
 
-    /// A copy for sharing one failure among several callers (the underlying
-    /// `reqwest` error, which cannot be cloned, is left out).
-    pub(crate) fn duplicate(&self) -> Self {
-        match self {
-            Error::Validation { field, reason } => Error::Validation {
-                field,
-                reason: reason.clone(),
-            },
-            Error::Configuration(message) => Error::Configuration(message.clone()),
-            Error::Authentication {
-                status,
-                message,
-                ms_cv,
-            } => Error::Authentication {
-                status: *status,
-                message: message.clone(),
-                ms_cv: ms_cv.clone(),
-            },
-            Error::Service(e) => Error::Service(e.clone()),
-            Error::Transport {
-                operation, message, ..
-            } => Error::Transport {
-                operation,
-                message: message.clone(),
-                source: None,
-            },
-            Error::Timeout { operation, after } => Error::Timeout {
-                operation,
-                after: *after,
-            },
-            Error::InvalidResponse {
-                operation,
-                message,
-                ms_cv,
-            } => Error::InvalidResponse {
-                operation,
-                message: message.clone(),
-                ms_cv: ms_cv.clone(),
-            },
-            Error::SessionFailed { id, status, error } => Error::SessionFailed {
-                id: id.clone(),
-                status: status.clone(),
-                error: error.clone(),
-            },
-            Error::ConversionFailed { id, status, error } => Error::ConversionFailed {
-                id: id.clone(),
-                status: status.clone(),
-                error: error.clone(),
-            },
-        }
-    }
-
     /// Whether trying the same call again may succeed: throttling, server
-    /// errors, connection failures, timeouts and unreadable responses.
+    /// errors, connection failures, timeouts and bodies damaged in transit.
+    /// A well-formed body that does not match the API is not retried. This
+    /// is the one place that decides; the request pipeline asks it.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Service(e) => matches!(e.status, 408 | 429 | 500 | 502 | 503 | 504),
-            Error::Transport { .. } | Error::Timeout { .. } | Error::InvalidResponse { .. } => true,
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::InvalidResponse { transient, .. } => *transient,
             _ => false,
         }
     }
@@ -261,6 +219,12 @@ pub(crate) fn humanize(d: Duration) -> String {
         format!("{}m{:02}s", secs / 60, secs % 60)
     } else {
         format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
     }
 }
 

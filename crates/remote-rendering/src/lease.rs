@@ -3,12 +3,13 @@
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::ids::SessionId;
-use crate::models::{MAX_LEASE_MINUTES, SessionStatus};
+use crate::models::{Lease, SessionStatus};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// When and how far the [`LeaseKeeper`] extends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LeaseKeeperOptions {
     /// Extend when less than this much lease is left (default 10 min).
     pub margin: Duration,
@@ -25,6 +26,26 @@ impl Default for LeaseKeeperOptions {
             step: Duration::from_secs(30 * 60),
             check_interval: Duration::from_secs(60),
         }
+    }
+}
+
+impl LeaseKeeperOptions {
+    /// These options with `margin` set: extend when less than this much lease is left.
+    pub fn with_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// These options with `step` set: extend by this much each time.
+    pub fn with_step(mut self, step: Duration) -> Self {
+        self.step = step;
+        self
+    }
+
+    /// These options with `check_interval` set: how often the session is checked.
+    pub fn with_check_interval(mut self, check_interval: Duration) -> Self {
+        self.check_interval = check_interval;
+        self
     }
 }
 
@@ -66,7 +87,7 @@ impl LeaseKeeper {
         id: SessionId,
         options: LeaseKeeperOptions,
     ) -> Result<Self> {
-        crate::client::lease_minutes(options.step)?;
+        Lease::try_from(options.step)?;
         if options.check_interval.is_zero() {
             return Err(Error::validation("check interval", "must be positive"));
         }
@@ -102,7 +123,7 @@ async fn run(
     options: LeaseKeeperOptions,
     events: mpsc::Sender<Result<LeaseEvent>>,
 ) {
-    let maximum = Duration::from_secs(MAX_LEASE_MINUTES * 60);
+    let maximum = Lease::MAX.duration();
     let mut reported_maximum = false;
     loop {
         match client.get_session(&id).await {

@@ -71,28 +71,43 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod builder;
 mod client;
 pub mod config;
+mod conversions;
 mod error;
 mod ids;
 mod lease;
 mod models;
+mod options;
+mod pipeline;
 mod poller;
+mod response;
 mod retry;
-mod transport;
+mod sessions;
+mod status;
 
-pub use auth::{AccessToken, Credential, STS_API_VERSION, jwt_expiry};
-pub use client::{Client, SessionOptions};
-pub use config::{ClientBuilder, DEFAULT_API_VERSION};
+pub use auth::{AccessToken, Credential, STS_API_VERSION};
+pub use builder::ClientBuilder;
+pub use client::Client;
 pub use error::{Error, Result, ServiceError};
 pub use ids::{ConversionId, MAX_ID_LEN, SessionId};
 pub use lease::{LeaseEvent, LeaseKeeper, LeaseKeeperOptions};
 pub use models::{
-    Conversion, ConversionInput, ConversionOutput, ConversionStatus, MAX_LEASE_MINUTES, Secret,
-    ServiceErrorDetail, Session, SessionSize, SessionStatus,
+    Conversion, ConversionInput, ConversionOutput, ConversionStatus, Lease, MAX_LEASE_MINUTES,
+    Secret, ServiceErrorDetail, Session, SessionOptions, SessionSize, SessionStatus,
 };
+pub use options::{ClientOptions, DEFAULT_API_VERSION};
 pub use poller::{
     ConversionPoller, PollUpdate, Pollable, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
-    SessionPoller, decode_continuation_token,
+    SessionPoller,
 };
 pub use retry::RetryPolicy;
+
+/// Pure functions exposed for the fuzz checks, benchmarks and tests (feature
+/// `testing`, off by default): not part of the stable API.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use crate::auth::jwt_expiry;
+    pub use crate::poller::decode_continuation_token;
+}

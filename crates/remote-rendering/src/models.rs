@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::ids::{ConversionId, SessionId};
+pub use crate::status::{ConversionStatus, ServiceErrorDetail, SessionSize, SessionStatus};
 use remote_rendering_rest::types as wire;
 use std::fmt;
 use std::time::Duration;
@@ -10,132 +11,9 @@ use time::OffsetDateTime;
 /// The lease bounds the service documents, in minutes.
 pub const MAX_LEASE_MINUTES: u64 = 1440;
 
-/// Defines an enum with known wire values and an `Unknown(String)` fallback,
-/// so a value the service adds later never breaks deserialization.
-macro_rules! open_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $wire:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)*
-            /// A value this version of the client does not know, kept verbatim.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The value as the service spells it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $wire,)*
-                    Self::Unknown(other) => other,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
-                match value {
-                    $($wire => Self::$variant,)*
-                    other => Self::Unknown(other.to_string()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-open_enum!(
-    /// Rendering server size.
-    SessionSize {
-        /// Standard server.
-        Standard => "Standard",
-        /// Premium server, for larger models.
-        Premium => "Premium",
-    }
-);
-
-open_enum!(
-    /// Lifecycle state of a rendering session.
-    SessionStatus {
-        /// The VM is being allocated.
-        Starting => "Starting",
-        /// Clients can connect.
-        Ready => "Ready",
-        /// Stopped on request.
-        Stopped => "Stopped",
-        /// The lease ran out.
-        Expired => "Expired",
-        /// The session failed.
-        Error => "Error",
-    }
-);
-
-open_enum!(
-    /// Lifecycle state of an asset conversion.
-    ConversionStatus {
-        /// Accepted, not yet running.
-        NotStarted => "NotStarted",
-        /// Converting.
-        Running => "Running",
-        /// The asset was written to the output container.
-        Succeeded => "Succeeded",
-        /// The conversion failed.
-        Failed => "Failed",
-        /// The conversion was cancelled.
-        Cancelled => "Cancelled",
-    }
-);
-
-impl SessionStatus {
-    /// Whether the session will never change state again.
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Stopped | Self::Expired | Self::Error)
-    }
-}
-
-impl ConversionStatus {
-    /// Whether the conversion will never change state again.
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
-    }
-}
-
-/// An error object as the service reports it (in error bodies and in the
-/// `error` field of failed sessions and conversions).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceErrorDetail {
-    /// Machine-readable code.
-    pub code: String,
-    /// Human-readable message.
-    pub message: String,
-    /// Nested details.
-    pub details: Vec<ServiceErrorDetail>,
-    /// What the error is about.
-    pub target: Option<String>,
-    /// A more specific inner error.
-    pub inner_error: Option<Box<ServiceErrorDetail>>,
-}
-
-impl From<wire::Error> for ServiceErrorDetail {
-    fn from(e: wire::Error) -> Self {
-        Self {
-            code: e.code,
-            message: e.message,
-            details: e.details.into_iter().map(Into::into).collect(),
-            target: e.target,
-            inner_error: (*e.inner_error).map(|inner| Box::new(inner.into())),
-        }
-    }
-}
-
 /// A rendering session as last reported by the service.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Session {
     /// The session id.
     pub id: SessionId,
@@ -173,6 +51,7 @@ impl Session {
 
 /// Where a conversion reads its input.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConversionInput {
     /// Blob container holding the input, e.g. `https://account.blob.core.windows.net/input`.
     pub storage_container_uri: url::Url,
@@ -186,6 +65,7 @@ pub struct ConversionInput {
 
 /// Where a conversion writes its output.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConversionOutput {
     /// Blob container for the output.
     pub storage_container_uri: url::Url,
@@ -360,6 +240,7 @@ impl From<&str> for Secret {
 
 /// A conversion as last reported by the service. SAS tokens are never part of it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Conversion {
     /// The conversion id.
     pub id: ConversionId,
@@ -437,6 +318,7 @@ fn invalid_id(kind: &str, error: Error) -> Error {
         operation: "decode",
         message: format!("the service returned an invalid {kind} id: {error}"),
         ms_cv: None,
+        transient: false,
     }
 }
 
@@ -482,3 +364,144 @@ from_wire_enum!(
         Cancelled
     }
 );
+
+/// Settings of a new rendering session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionOptions {
+    /// Server size.
+    pub size: SessionSize,
+    /// Lease: how long the session may stay Ready, in whole minutes (1 to 1440).
+    pub lease: Duration,
+}
+
+impl SessionOptions {
+    /// A session of `size` leased for `lease`.
+    pub fn new(size: SessionSize, lease: Duration) -> Self {
+        Self { size, lease }
+    }
+}
+
+/// A session lease as the service counts it: a whole number of minutes,
+/// from 1 to [`MAX_LEASE_MINUTES`]. The one place that rule is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Lease {
+    minutes: u64,
+}
+
+impl Lease {
+    /// The longest lease the service grants (24 h).
+    pub const MAX: Lease = Lease {
+        minutes: MAX_LEASE_MINUTES,
+    };
+
+    /// Whether `duration` is a whole number of minutes (zero included):
+    /// the service counts leases in minutes, and silently rounding would
+    /// change what was asked.
+    pub fn is_whole_minutes(duration: Duration) -> bool {
+        duration.subsec_nanos() == 0 && duration.as_secs().is_multiple_of(60)
+    }
+
+    /// The lease in minutes.
+    pub fn minutes(self) -> u64 {
+        self.minutes
+    }
+
+    /// The lease as a duration.
+    pub fn duration(self) -> Duration {
+        Duration::from_secs(self.minutes * 60)
+    }
+}
+
+impl TryFrom<Duration> for Lease {
+    type Error = Error;
+
+    fn try_from(lease: Duration) -> Result<Self, Error> {
+        if !Lease::is_whole_minutes(lease) {
+            return Err(Error::validation(
+                "lease",
+                format!("{lease:?} is not a whole number of minutes"),
+            ));
+        }
+        let minutes = lease.as_secs() / 60;
+        if !(1..=MAX_LEASE_MINUTES).contains(&minutes) {
+            return Err(Error::validation(
+                "lease",
+                format!("{minutes} minutes is outside 1..={MAX_LEASE_MINUTES} minutes (24 h)"),
+            ));
+        }
+        Ok(Lease { minutes })
+    }
+}
+
+impl From<Lease> for Duration {
+    fn from(lease: Lease) -> Self {
+        lease.duration()
+    }
+}
+
+impl TryFrom<&SessionOptions> for wire::CreateSessionSettings {
+    type Error = Error;
+
+    fn try_from(options: &SessionOptions) -> Result<Self, Error> {
+        let max_lease_time_minutes = Lease::try_from(options.lease)?.minutes() as i64;
+        // Through serde, so a known name becomes the known variant and any
+        // other string the open one, whatever shape the generated enum has.
+        let size = serde_json::from_value::<wire::SessionSize>(serde_json::Value::String(
+            options.size.as_str().to_string(),
+        ))
+        .map_err(|e| Error::validation("size", e.to_string()))?;
+        Ok(Self {
+            max_lease_time_minutes,
+            size,
+        })
+    }
+}
+
+impl From<&ConversionInput> for wire::ConversionInputSettings {
+    fn from(input: &ConversionInput) -> Self {
+        Self {
+            storage_container_uri: input.storage_container_uri.to_string(),
+            storage_container_read_list_sas: input
+                .read_list_sas
+                .as_ref()
+                .map(|s| s.expose().to_string()),
+            blob_prefix: input.blob_prefix.clone(),
+            relative_input_asset_path: input.relative_input_asset_path.clone(),
+        }
+    }
+}
+
+impl From<&ConversionOutput> for wire::ConversionOutputSettings {
+    fn from(output: &ConversionOutput) -> Self {
+        Self {
+            storage_container_uri: output.storage_container_uri.to_string(),
+            storage_container_write_sas: output.write_sas.as_ref().map(|s| s.expose().to_string()),
+            blob_prefix: output.blob_prefix.clone(),
+            output_asset_filename: output.output_asset_name.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_is_whole_minutes_from_1_to_1440() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(Lease::try_from(minute).unwrap().minutes(), 1);
+        assert_eq!(Lease::try_from(minute * 1440).unwrap(), Lease::MAX);
+        assert_eq!(Duration::from(Lease::MAX), minute * 1440);
+        for bad in [
+            Duration::ZERO,
+            minute * 1441,
+            Duration::from_secs(90),
+            minute + Duration::from_millis(1),
+        ] {
+            assert!(Lease::try_from(bad).is_err(), "{bad:?}");
+        }
+        assert!(Lease::is_whole_minutes(Duration::ZERO));
+        assert!(!Lease::is_whole_minutes(Duration::from_secs(59)));
+    }
+}

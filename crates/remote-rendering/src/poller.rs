@@ -15,14 +15,6 @@ pub const STANDARD_SESSION_INTERVAL: Duration = Duration::from_secs(2);
 /// Default interval for Premium sessions and conversions.
 pub const SLOW_INTERVAL: Duration = Duration::from_secs(10);
 
-/// What one observation of an operation means.
-#[doc(hidden)]
-pub enum Outcome {
-    Pending,
-    Succeeded,
-    Failed(Error),
-}
-
 /// Something a [`Poller`] can wait for.
 pub trait Pollable: Clone + Send + Sync + 'static + sealed::Sealed {
     /// The status type reported while waiting.
@@ -31,28 +23,33 @@ pub trait Pollable: Clone + Send + Sync + 'static + sealed::Sealed {
     fn status(&self) -> &Self::Status;
     /// The id of the session or conversion.
     fn id(&self) -> &str;
-    #[doc(hidden)]
-    const KIND: &'static str;
-    #[doc(hidden)]
-    fn fetch(
-        client: &Client,
-        id: &str,
-    ) -> impl Future<Output = Result<(Self, Option<Duration>)>> + Send;
-    #[doc(hidden)]
-    fn outcome(&self) -> Outcome;
-    #[doc(hidden)]
-    fn default_interval(&self) -> Duration;
 }
 
+/// What a poller needs of the things it polls, out of the public API (the
+/// trait is sealed: only this crate's types are pollable).
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for crate::models::Session {}
-    impl Sealed for crate::models::Conversion {}
+    use super::*;
+
+    /// What one observation of an operation means.
+    pub enum Outcome {
+        Pending,
+        Succeeded,
+        Failed(Error),
+    }
+
+    pub trait Sealed: Sized {
+        const KIND: &'static str;
+        fn fetch(
+            client: &Client,
+            id: &str,
+        ) -> impl Future<Output = Result<(Self, Option<Duration>)>> + Send;
+        fn outcome(&self) -> sealed::Outcome;
+        fn default_interval(&self) -> Duration;
+    }
 }
 
 impl Pollable for Session {
     type Status = SessionStatus;
-    const KIND: &'static str = "session";
 
     fn status(&self) -> &SessionStatus {
         &self.status
@@ -61,17 +58,21 @@ impl Pollable for Session {
     fn id(&self) -> &str {
         self.id.as_str()
     }
+}
+
+impl sealed::Sealed for Session {
+    const KIND: &'static str = "session";
 
     async fn fetch(client: &Client, id: &str) -> Result<(Self, Option<Duration>)> {
         client.get_session_reply(&SessionId::new(id)?).await
     }
 
-    fn outcome(&self) -> Outcome {
+    fn outcome(&self) -> sealed::Outcome {
         match &self.status {
-            SessionStatus::Ready => Outcome::Succeeded,
-            SessionStatus::Starting => Outcome::Pending,
+            SessionStatus::Ready => sealed::Outcome::Succeeded,
+            SessionStatus::Starting => sealed::Outcome::Pending,
             // Stopped, Expired, Error and anything unknown will never become Ready.
-            status => Outcome::Failed(Error::SessionFailed {
+            status => sealed::Outcome::Failed(Error::SessionFailed {
                 id: self.id.to_string(),
                 status: status.clone(),
                 error: self.error.clone().map(Box::new),
@@ -89,7 +90,6 @@ impl Pollable for Session {
 
 impl Pollable for Conversion {
     type Status = ConversionStatus;
-    const KIND: &'static str = "conversion";
 
     fn status(&self) -> &ConversionStatus {
         &self.status
@@ -98,18 +98,22 @@ impl Pollable for Conversion {
     fn id(&self) -> &str {
         self.id.as_str()
     }
+}
+
+impl sealed::Sealed for Conversion {
+    const KIND: &'static str = "conversion";
 
     async fn fetch(client: &Client, id: &str) -> Result<(Self, Option<Duration>)> {
         client.get_conversion_reply(&ConversionId::new(id)?).await
     }
 
-    fn outcome(&self) -> Outcome {
+    fn outcome(&self) -> sealed::Outcome {
         match &self.status {
-            ConversionStatus::Succeeded => Outcome::Succeeded,
-            ConversionStatus::NotStarted | ConversionStatus::Running => Outcome::Pending,
+            ConversionStatus::Succeeded => sealed::Outcome::Succeeded,
+            ConversionStatus::NotStarted | ConversionStatus::Running => sealed::Outcome::Pending,
             // Failed, Cancelled and unknown states end the wait: one official
             // SDK polls a Cancelled conversion forever.
-            status => Outcome::Failed(Error::ConversionFailed {
+            status => sealed::Outcome::Failed(Error::ConversionFailed {
                 id: self.id.to_string(),
                 status: status.clone(),
                 error: self.error.clone().map(Box::new),
@@ -124,6 +128,7 @@ impl Pollable for Conversion {
 
 /// One observation made while polling.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PollUpdate<T> {
     /// The operation as the service reported it.
     pub value: T,
@@ -210,6 +215,55 @@ pub(crate) fn decode_continuation(token: &str) -> Option<(String, String)> {
     Some((account.to_string(), id.to_string()))
 }
 
+impl Client {
+    /// A poller for an existing session (e.g. one started elsewhere).
+    pub fn session_poller(&self, id: SessionId) -> SessionPoller {
+        SessionPoller::resumed(self.clone(), id.as_str().to_string())
+    }
+
+    /// Resumes a session poller from a continuation token (or a bare id).
+    pub fn resume_session_poller(&self, token: &str) -> Result<SessionPoller> {
+        let id = self.parse_continuation(token)?;
+        let id = SessionId::new(id)?;
+        Ok(self.session_poller(id))
+    }
+
+    /// A poller for an existing conversion.
+    pub fn conversion_poller(&self, id: ConversionId) -> ConversionPoller {
+        ConversionPoller::resumed(self.clone(), id.as_str().to_string())
+    }
+
+    /// Resumes a conversion poller from a continuation token (or a bare id).
+    pub fn resume_conversion_poller(&self, token: &str) -> Result<ConversionPoller> {
+        let id = self.parse_continuation(token)?;
+        let id = ConversionId::new(id)?;
+        Ok(self.conversion_poller(id))
+    }
+
+    /// Continuation tokens are `base64("1:{accountId}:{id}")`, as the Python
+    /// SDK writes them; a bare id is accepted too.
+    fn parse_continuation(&self, token: &str) -> Result<String> {
+        // Accounts are compared as UUIDs: `30EA...` and `{30ea...}` are the
+        // same account as `30ea...`.
+        match decode_continuation_token(token) {
+            Some((account, id)) => {
+                if account != self.account_id() {
+                    return Err(Error::validation(
+                        "continuation token",
+                        format!("belongs to account {account}, not {}", self.account_id()),
+                    ));
+                }
+                Ok(id)
+            }
+            None if SessionId::new(token).is_ok() => Ok(token.to_string()),
+            None => Err(Error::validation(
+                "continuation token",
+                "is neither a continuation token nor a valid id",
+            )),
+        }
+    }
+}
+
 impl<T: Pollable> Poller<T> {
     fn new(client: Client, id: String, last: Option<T>) -> Self {
         Self {
@@ -227,7 +281,7 @@ impl<T: Pollable> Poller<T> {
         let id = value.id().to_string();
         // A create answered with a final state (e.g. an identical retry of a
         // create whose session is Ready by now) is checked again at once.
-        let pending = matches!(value.outcome(), Outcome::Pending);
+        let pending = matches!(value.outcome(), sealed::Outcome::Pending);
         let mut poller = Self::new(client, id, Some(value));
         poller.next_delay = pending.then_some(NextPoll::Interval);
         poller
@@ -326,9 +380,9 @@ impl<T: Pollable> Poller<T> {
             None => fetch.await?,
         };
         let (next_poll, failure) = match value.outcome() {
-            Outcome::Pending => (Some(self.interval_for(&value, retry_after)), None),
-            Outcome::Succeeded => (None, None),
-            Outcome::Failed(error) => (None, Some(error)),
+            sealed::Outcome::Pending => (Some(self.interval_for(&value, retry_after)), None),
+            sealed::Outcome::Succeeded => (None, None),
+            sealed::Outcome::Failed(error) => (None, Some(error)),
         };
         tracing::debug!(kind = T::KIND, id = %self.id, status = %value.status(), ?next_poll, "polled");
         self.next_delay = next_poll.map(NextPoll::After);
@@ -376,6 +430,7 @@ impl<T: Pollable> Poller<T> {
 
 #[cfg(test)]
 mod tests {
+    use super::sealed::Sealed as _;
     use super::*;
 
     fn conversion(status: &str) -> Conversion {
@@ -397,16 +452,19 @@ mod tests {
         // Cancelled conversion is not polled forever.
         assert!(matches!(
             conversion("NotStarted").outcome(),
-            Outcome::Pending
+            sealed::Outcome::Pending
         ));
-        assert!(matches!(conversion("Running").outcome(), Outcome::Pending));
+        assert!(matches!(
+            conversion("Running").outcome(),
+            sealed::Outcome::Pending
+        ));
         assert!(matches!(
             conversion("Succeeded").outcome(),
-            Outcome::Succeeded
+            sealed::Outcome::Succeeded
         ));
         for status in ["Failed", "Cancelled", "SomethingNew"] {
             match conversion(status).outcome() {
-                Outcome::Failed(Error::ConversionFailed { status: s, .. }) => {
+                sealed::Outcome::Failed(Error::ConversionFailed { status: s, .. }) => {
                     assert_eq!(s.as_str(), status)
                 }
                 _ => panic!("{status} must end the wait"),

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 /// ids (an identical retried create returns 200), the lease update sends an
 /// absolute total, and stopping a stopped session succeeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retrying).
     pub max_retries: u32,
@@ -33,6 +34,30 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// This policy with `max_retries` set: retries after the first attempt.
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// This policy with `initial_delay` set: the delay before the first retry.
+    pub fn with_initial_delay(mut self, initial_delay: Duration) -> Self {
+        self.initial_delay = initial_delay;
+        self
+    }
+
+    /// This policy with `max_delay` set: the upper bound of one backoff delay.
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// This policy with `max_elapsed` set: the upper bound of the whole call.
+    pub fn with_max_elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = max_elapsed;
+        self
+    }
+
     /// A policy that never retries.
     pub fn none() -> Self {
         Self {
@@ -76,11 +101,9 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let policy = RetryPolicy {
-            initial_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(1),
-            ..RetryPolicy::default()
-        };
+        let policy = RetryPolicy::default()
+            .with_initial_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(1));
         for retry in 0..10 {
             let full = Duration::from_millis(100 * 2u64.pow(retry)).min(Duration::from_secs(1));
             let delay = policy.backoff(retry);
@@ -93,12 +116,11 @@ mod tests {
 
     #[test]
     fn gives_up_on_non_retryable_errors_and_after_the_bounds() {
-        let policy = RetryPolicy {
-            max_retries: 3,
-            initial_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(2),
-            max_elapsed: Duration::from_secs(5),
-        };
+        let policy = RetryPolicy::default()
+            .with_max_retries(3)
+            .with_initial_delay(Duration::from_millis(1))
+            .with_max_delay(Duration::from_millis(2))
+            .with_max_elapsed(Duration::from_secs(5));
         let now = Instant::now();
         assert_eq!(
             policy.next_delay(&Error::validation("x", "bad"), 0, now),

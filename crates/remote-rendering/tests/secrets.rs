@@ -6,8 +6,6 @@
 
 #![cfg(feature = "entra")]
 
-mod common;
-
 use futures::TryStreamExt as _;
 use remote_rendering::{
     Client, ConversionId, ConversionInput, ConversionOutput, Credential, SessionId, SessionOptions,
@@ -17,6 +15,34 @@ use remote_rendering_emulator::{Fault, Route};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// An emulator with fast defaults (100 ms startup and conversions).
+fn emulator() -> remote_rendering_emulator::EmulatorBuilder {
+    remote_rendering_emulator::Emulator::builder()
+        .session_startup(Duration::from_millis(100))
+        .conversion_duration(Duration::from_millis(100))
+}
+
+/// A builder pointed at `emu` with the account key and quick retries. (This
+/// binary is separate from `it` because it installs the global tracing
+/// subscriber, so it has its own few lines of setup.)
+fn client_builder(
+    emu: &remote_rendering_emulator::EmulatorHandle,
+) -> remote_rendering::ClientBuilder {
+    remote_rendering::Client::builder(&emu.account_id().to_string(), &emu.account_domain())
+        .endpoint(emu.endpoint().as_str())
+        .sts_endpoint(emu.sts_endpoint().as_str())
+        .credential(Credential::account_key(emu.account_key()))
+        .polling_interval(Duration::from_millis(20))
+        .retry_policy(
+            remote_rendering::RetryPolicy::default()
+                .with_max_retries(5)
+                .with_initial_delay(Duration::from_millis(10))
+                .with_max_delay(Duration::from_millis(50))
+                .with_max_elapsed(Duration::from_secs(20)),
+        )
+        .request_timeout(Duration::from_secs(10))
+}
 
 const KEY: &str = "canary-account-key-5e1f";
 const WRONG_KEY: &str = "canary-wrong-key-77aa";
@@ -63,13 +89,13 @@ async fn secrets_never_leak() {
         .with_writer(move || writer.clone())
         .init();
 
-    let emu = common::emulator().account_key(KEY).start().await.unwrap();
+    let emu = emulator().account_key(KEY).start().await.unwrap();
     // Every Debug and Display we can produce.
     let text = std::cell::RefCell::new(String::new());
     let show = |what: &dyn std::fmt::Debug| text.borrow_mut().push_str(&format!("{what:?}\n"));
     let say = |what: String| text.borrow_mut().push_str(&what);
 
-    let builder = common::builder(&emu);
+    let builder = client_builder(&emu);
     show(&builder);
     let client = builder.build().unwrap();
     show(&client);
@@ -146,7 +172,7 @@ async fn secrets_never_leak() {
     show(&token);
 
     // A wrong key: the STS refuses it.
-    let wrong = common::builder(&emu)
+    let wrong = client_builder(&emu)
         .credential(Credential::account_key(WRONG_KEY))
         .build()
         .unwrap();
@@ -154,7 +180,7 @@ async fn secrets_never_leak() {
     say(format!("{error}\n{error:?}\n"));
 
     // A static token and an Entra identity token.
-    let static_client = common::builder(&emu)
+    let static_client = client_builder(&emu)
         .credential(Credential::access_token(token.secret()))
         .build()
         .unwrap();
@@ -162,14 +188,14 @@ async fn secrets_never_leak() {
     static_client.get_session(&id).await.unwrap();
     let identity = emu.identity_token(Duration::from_secs(600));
     let entra = Credential::entra(Arc::new(Entra(identity.clone())));
-    let entra_client = common::builder(&emu)
+    let entra_client = client_builder(&emu)
         .credential(entra.clone())
         .build()
         .unwrap();
     entra_client.get_session(&id).await.unwrap();
     let entra_token = entra_client.access_token().await.unwrap();
     // A garbage static token rejected by the service.
-    let rejected = common::builder(&emu)
+    let rejected = client_builder(&emu)
         .credential(Credential::access_token("canary-static-token-3c4d"))
         .build()
         .unwrap();

@@ -5,8 +5,6 @@
 //!
 //! Its own test binary, because it installs the global tracing subscriber.
 
-mod common;
-
 use remote_rendering::{
     AccessToken, Client, ConversionId, ConversionInput, ConversionOutput, Credential, Error,
     LeaseKeeperOptions, RetryPolicy, Secret, SessionId, SessionOptions, SessionSize,
@@ -15,6 +13,34 @@ use remote_rendering_emulator::{Fault, Route};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// An emulator with fast defaults (100 ms startup and conversions).
+fn emulator() -> remote_rendering_emulator::EmulatorBuilder {
+    remote_rendering_emulator::Emulator::builder()
+        .session_startup(Duration::from_millis(100))
+        .conversion_duration(Duration::from_millis(100))
+}
+
+/// A builder pointed at `emu` with the account key and quick retries. (This
+/// binary is separate from `it` because it installs the global tracing
+/// subscriber, so it has its own few lines of setup.)
+fn client_builder(
+    emu: &remote_rendering_emulator::EmulatorHandle,
+) -> remote_rendering::ClientBuilder {
+    remote_rendering::Client::builder(&emu.account_id().to_string(), &emu.account_domain())
+        .endpoint(emu.endpoint().as_str())
+        .sts_endpoint(emu.sts_endpoint().as_str())
+        .credential(Credential::account_key(emu.account_key()))
+        .polling_interval(Duration::from_millis(20))
+        .retry_policy(
+            remote_rendering::RetryPolicy::default()
+                .with_max_retries(5)
+                .with_initial_delay(Duration::from_millis(10))
+                .with_max_delay(Duration::from_millis(50))
+                .with_max_elapsed(Duration::from_secs(20)),
+        )
+        .request_timeout(Duration::from_secs(10))
+}
 
 const KEY: &str = "canary-key-b7e2";
 const READ_SAS: &str = "sv=2021&sig=canary-read-sas-41aa";
@@ -73,7 +99,7 @@ async fn canaries_never_leak_through_errors_debug_or_traces() {
         .with_writer(move || writer.clone())
         .init();
 
-    let emu = common::emulator().account_key(KEY).start().await.unwrap();
+    let emu = emulator().account_key(KEY).start().await.unwrap();
     let mut text = String::new();
     let mut show = |what: &dyn std::fmt::Debug| text.push_str(&format!("{what:?}\n"));
 
@@ -91,15 +117,16 @@ async fn canaries_never_leak_through_errors_debug_or_traces() {
     show(&AccessToken::from_jwt(TOKEN));
     show(&input);
     show(&output);
-    show(&common::builder(&emu));
-    show(&common::builder(&emu).credential(Credential::access_token(TOKEN)));
-    let client = common::builder(&emu)
-        .retry_policy(RetryPolicy {
-            max_retries: 1,
-            initial_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(1),
-            max_elapsed: Duration::from_secs(5),
-        })
+    show(&client_builder(&emu));
+    show(&client_builder(&emu).credential(Credential::access_token(TOKEN)));
+    let client = client_builder(&emu)
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(1)
+                .with_initial_delay(Duration::from_millis(1))
+                .with_max_delay(Duration::from_millis(1))
+                .with_max_elapsed(Duration::from_secs(5)),
+        )
         .request_timeout(Duration::from_millis(200))
         .build()
         .unwrap();
@@ -109,7 +136,7 @@ async fn canaries_never_leak_through_errors_debug_or_traces() {
 
     // Validation errors around secrets: a key that cannot be a header, an
     // endpoint with a password.
-    let bad_key = common::builder(&emu)
+    let bad_key = client_builder(&emu)
         .credential(Credential::account_key(format!("{KEY}\n")))
         .build()
         .unwrap();
@@ -152,7 +179,7 @@ async fn canaries_never_leak_through_errors_debug_or_traces() {
         emu.faults().inject(Route::CreateConversion, fault.clone());
         emu.faults().inject(Route::StsToken, fault.clone());
         emu.faults().inject(Route::GetSession, fault.clone());
-        let fresh = common::builder(&emu)
+        let fresh = client_builder(&emu)
             .retry_policy(RetryPolicy::none())
             .request_timeout(Duration::from_millis(200))
             .build()
@@ -167,7 +194,7 @@ async fn canaries_never_leak_through_errors_debug_or_traces() {
                 errors.push(error);
             }
         }
-        let static_client = common::builder(&emu)
+        let static_client = client_builder(&emu)
             .credential(Credential::access_token(TOKEN))
             .retry_policy(RetryPolicy::none())
             .build()

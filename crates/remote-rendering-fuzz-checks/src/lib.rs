@@ -2,11 +2,11 @@
 //!
 //! Each function takes the raw fuzzer input, feeds it to the parser under
 //! test and asserts the parser's properties; a panic is a finding. The fuzz
-//! targets in `fuzz_targets/` only call these functions, and the workspace
-//! regression test `tests/tests/fuzz_regressions.rs` includes this very file
-//! (`#[path]`) to replay every committed corpus file and crash artifact
-//! through the same checks under `cargo test`. Keep it free of
-//! `libfuzzer-sys` for that reason.
+//! targets in `crates/remote-rendering-fuzz/fuzz_targets/` only call these
+//! functions, and this crate's test `tests/replay.rs` replays every
+//! committed corpus file and crash artifact through the same checks under
+//! `cargo test`. A workspace crate free of `libfuzzer-sys`, so that the
+//! replay needs no fuzzing toolchain.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -33,11 +33,11 @@ pub fn check(target: &str, data: &[u8]) {
     }
 }
 
-/// `remote_rendering::jwt_expiry` on arbitrary text, and on well-formed
+/// `remote_rendering::testing::jwt_expiry` on arbitrary text, and on well-formed
 /// tokens whose `exp` comes from the input (differential check).
 pub fn jwt_exp(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let expiry = remote_rendering::jwt_expiry(&text);
+    let expiry = remote_rendering::testing::jwt_expiry(&text);
     // Wrapping a token never panics and never shows it.
     let token = remote_rendering::AccessToken::from_jwt(text.as_ref());
     assert_eq!(token.expires_on, expiry);
@@ -50,16 +50,20 @@ pub fn jwt_exp(data: &[u8]) {
         let payload = base64url(format!("{{\"aud\":\"x\",\"exp\":{exp}}}").as_bytes());
         let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln");
         let expected = time::OffsetDateTime::from_unix_timestamp(exp).ok();
-        assert_eq!(remote_rendering::jwt_expiry(&jwt), expected, "exp {exp}");
+        assert_eq!(
+            remote_rendering::testing::jwt_expiry(&jwt),
+            expected,
+            "exp {exp}"
+        );
     }
 }
 
-/// `remote_rendering::decode_continuation_token` and the client's
+/// `remote_rendering::testing::decode_continuation_token` and the client's
 /// `resume_*_poller` on arbitrary text.
 pub fn continuation_token(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let client = client();
-    if let Some((account, id)) = remote_rendering::decode_continuation_token(&text) {
+    if let Some((account, id)) = remote_rendering::testing::decode_continuation_token(&text) {
         // The account is a real UUID and the id follows the account.
         let _ = (account.as_u128(), id.len());
     }
@@ -86,7 +90,7 @@ pub fn continuation_token(data: &[u8]) {
         // the same id for the same account.
         assert!(valid, "resumed an invalid id {id:?}");
         assert_eq!(
-            remote_rendering::decode_continuation_token(&token),
+            remote_rendering::testing::decode_continuation_token(&token),
             Some((client.account_id(), id.clone()))
         );
     }
@@ -94,7 +98,7 @@ pub fn continuation_token(data: &[u8]) {
     if let Ok(id) = remote_rendering::SessionId::new(text.as_ref()) {
         let token = client.session_poller(id).continuation_token();
         assert_eq!(
-            remote_rendering::decode_continuation_token(&token),
+            remote_rendering::testing::decode_continuation_token(&token),
             Some((client.account_id(), text.to_string()))
         );
         let poller = client.resume_session_poller(&token).expect("own token");

@@ -1,15 +1,11 @@
-//! Turns the generated client's results into this crate's errors, and runs
-//! ARR calls with authentication and retries.
+//! Turns what a generated operation returned into a value or this crate's
+//! [`Error`]: status codes, error bodies, `Retry-After` and `MS-CV`.
 
-use crate::auth::{AccessToken, TokenCache};
 use crate::error::{Error, Result, ServiceError};
-use crate::retry::RetryPolicy;
 use futures::TryStreamExt as _;
-use futures::future::BoxFuture;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::header::HeaderMap;
-use std::time::{Duration, Instant};
-use tracing::Instrument as _;
+use std::time::Duration;
 
 /// What a generated operation returns.
 pub(crate) type Raw<T> =
@@ -23,12 +19,25 @@ pub(crate) struct Reply<T> {
 }
 
 impl<T> Reply<T> {
+    /// Converts the value, keeping what was read from the headers.
+    pub(crate) fn try_map<U, E>(self, convert: impl FnOnce(T) -> Result<U, E>) -> Result<Reply<U>>
+    where
+        Error: From<E>,
+    {
+        Ok(Reply {
+            value: convert(self.value)?,
+            retry_after: self.retry_after,
+            ms_cv: self.ms_cv,
+        })
+    }
+
     /// The service's `Retry-After`, if it sent one.
     pub(crate) fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
 
-    fn ms_cv(&self) -> Option<&str> {
+    /// The response's `MS-CV` correlation vector, if it sent one.
+    pub(crate) fn ms_cv(&self) -> Option<&str> {
         self.ms_cv.as_ref().and_then(|v| v.to_str().ok())
     }
 }
@@ -104,6 +113,7 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
                     operation,
                     message: format!("HTTP {status} is not a documented success status"),
                     ms_cv: header(&headers, MS_CV),
+                    transient: true,
                 });
             }
             Err(status_error(operation, status, &headers, &body))
@@ -118,6 +128,9 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
                 body.len()
             ),
             ms_cv: None,
+            // Broken JSON (cut short, not JSON at all) may come right on a
+            // second try; well-formed JSON of the wrong shape will not.
+            transient: !matches!(e.classify(), serde_json::error::Category::Data),
         }),
         Err(E::InvalidRequest(message)) => Err(Error::validation("request", message)),
         Err(E::Custom(message)) => Err(Error::Transport {
@@ -146,7 +159,7 @@ pub(crate) fn transport_error(operation: &'static str, e: reqwest::Error) -> Err
     Error::Transport {
         operation,
         message,
-        source: Some(e),
+        source: Some(std::sync::Arc::new(e)),
     }
 }
 
@@ -197,132 +210,6 @@ pub(crate) fn status_error(
     }))
 }
 
-/// Runs one ARR operation: takes a token, sends, classifies, retries; a 401
-/// drops the cached token and the call is repeated once with a new one.
-///
-/// `send` gets a generated client that carries the current token and returns
-/// the operation's future (owning everything it needs, so that the future is
-/// `Send + 'static` and can run on any task).
-pub(crate) async fn call<T>(
-    http: &reqwest::Client,
-    endpoint: &str,
-    tokens: &TokenCache,
-    retry: &RetryPolicy,
-    operation: &'static str,
-    resource: &str,
-    mut send: impl FnMut(remote_rendering_rest::Client) -> BoxFuture<'static, Raw<T>>,
-) -> Result<Reply<T>> {
-    let span = tracing::info_span!("arr.call", operation, resource);
-    async move {
-        let started = Instant::now();
-        let mut refreshed = false;
-        let mut attempt = 0;
-        loop {
-            let token = tokens.token().await?;
-            let client = rest_client(http, endpoint, &token)?;
-            let attempt_started = Instant::now();
-            let attempt_span = tracing::debug_span!(
-                "arr.attempt",
-                operation,
-                attempt,
-                status = tracing::field::Empty,
-                ms_cv = tracing::field::Empty,
-            );
-            let outcome = async { classify(operation, send(client).await).await }
-                .instrument(attempt_span.clone())
-                .await
-                .map_err(|e| with_elapsed(e, attempt_started));
-            record_attempt(&attempt_span, &outcome);
-            log_attempt(operation, attempt, &outcome);
-            let error = match outcome {
-                Ok(reply) => return Ok(reply),
-                Err(Error::Authentication {
-                    status: Some(401), ..
-                }) if !refreshed && tokens.can_refresh() => {
-                    refreshed = true;
-                    tracing::debug!(operation, "401: refreshing the access token once");
-                    tokens.invalidate(&token);
-                    continue;
-                }
-                Err(error) => error,
-            };
-            let Some(delay) = retry.next_delay(&error, attempt, started) else {
-                return Err(error);
-            };
-            tracing::debug!(operation, attempt, ?delay, "retrying");
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        }
-    }
-    .instrument(span)
-    .await
-}
-
-/// Fills in how long a timed-out attempt ran (reqwest does not say).
-pub(crate) fn with_elapsed(error: Error, started: Instant) -> Error {
-    match error {
-        Error::Timeout { operation, after } if after.is_zero() => Error::Timeout {
-            operation,
-            after: started.elapsed(),
-        },
-        other => other,
-    }
-}
-
-fn record_attempt<T>(span: &tracing::Span, outcome: &Result<Reply<T>>) {
-    match outcome {
-        Ok(reply) => {
-            span.record("status", "ok");
-            if let Some(cv) = reply.ms_cv() {
-                span.record("ms_cv", cv);
-            }
-        }
-        Err(error) => {
-            if let Some(status) = error.status() {
-                span.record("status", status);
-            }
-            if let Some(cv) = error.ms_cv() {
-                span.record("ms_cv", cv);
-            }
-        }
-    }
-}
-
-fn log_attempt<T>(operation: &'static str, attempt: u32, outcome: &Result<Reply<T>>) {
-    match outcome {
-        Ok(reply) => tracing::debug!(
-            operation,
-            attempt,
-            status = "ok",
-            ms_cv = reply.ms_cv().unwrap_or(""),
-        ),
-        Err(error) => tracing::debug!(
-            operation,
-            attempt,
-            status = error.status().unwrap_or(0),
-            ms_cv = error.ms_cv().unwrap_or(""),
-            error = %error,
-        ),
-    }
-}
-
-fn rest_client(
-    http: &reqwest::Client,
-    endpoint: &str,
-    token: &AccessToken,
-) -> Result<remote_rendering_rest::Client> {
-    let auth = token.request_auth().ok_or_else(|| Error::Authentication {
-        status: None,
-        message: "the access token contains characters that cannot be sent in a header".into(),
-        ms_cv: None,
-    })?;
-    Ok(remote_rendering_rest::Client::new_with_client(
-        endpoint,
-        http.clone(),
-        auth.clone(),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,5 +248,34 @@ mod tests {
             throttled.service_error().unwrap().message,
             "Too Many Requests"
         );
+    }
+
+    #[tokio::test]
+    async fn only_bodies_damaged_in_transit_are_retryable() {
+        let payload = |body: &'static [u8]| {
+            let error =
+                serde_json::from_slice::<remote_rendering_rest::types::SessionProperties>(body)
+                    .expect_err("the body does not decode");
+            let bytes = bytes::Bytes::from_static(body);
+            progenitor_client::Error::<progenitor_client::ByteStream>::InvalidResponsePayload(
+                bytes, error,
+            )
+        };
+        // Cut short and not JSON: may come right on a second try.
+        for body in [&b"{\"id\": \"a"[..], b"<html>busy</html>"] {
+            let error = classify::<()>("get session", Err(payload(body)))
+                .await
+                .err()
+                .unwrap();
+            assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
+            assert!(error.is_retryable(), "{error:?}");
+        }
+        // Well-formed JSON of the wrong shape: it will not.
+        let error = classify::<()>("get session", Err(payload(b"{}")))
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
+        assert!(!error.is_retryable(), "{error:?}");
     }
 }

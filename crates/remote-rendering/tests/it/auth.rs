@@ -1,7 +1,5 @@
 //! Credentials and the STS token cache, over HTTP against the emulator.
 
-mod common;
-
 use remote_rendering::{Client, Credential, Error, SessionId, SessionOptions, SessionSize};
 use remote_rendering_emulator::{Fault, Route};
 #[cfg(feature = "entra")]
@@ -23,8 +21,8 @@ async fn call(client: &Client) -> Result<(), Error> {
 
 #[tokio::test]
 async fn account_key_is_exchanged_once_and_shared_by_clones() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let clone = client.clone();
     for _ in 0..3 {
         call(&client).await.unwrap();
@@ -37,8 +35,8 @@ async fn account_key_is_exchanged_once_and_shared_by_clones() {
 
 #[tokio::test]
 async fn a_wrong_account_key_is_an_authentication_error_and_reaches_no_arr_route() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::builder(&emu)
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::builder(&emu)
         .credential(Credential::account_key("d3JvbmcK"))
         .build()
         .unwrap();
@@ -61,9 +59,9 @@ async fn a_wrong_account_key_is_an_authentication_error_and_reaches_no_arr_route
 
 #[tokio::test]
 async fn a_static_access_token_is_used_as_is() {
-    let emu = common::emulator().start().await.unwrap();
+    let emu = crate::common::emulator().start().await.unwrap();
     // From the emulator directly...
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .credential(Credential::access_token(
             emu.access_token(Duration::from_secs(600)),
         ))
@@ -80,11 +78,11 @@ async fn a_static_access_token_is_used_as_is() {
     assert_eq!(emu.sts_requests(), 0);
 
     // ...or handed over by a first client (as a backend hands tokens to devices).
-    let first = common::client(&emu);
+    let first = crate::common::client(&emu);
     let token = first.access_token().await.unwrap();
     assert!(token.expires_on.is_some());
     assert_eq!(emu.sts_requests(), 1);
-    let second = common::builder(&emu)
+    let second = crate::common::builder(&emu)
         .credential(Credential::access_token(token.secret()))
         .build()
         .unwrap();
@@ -99,8 +97,8 @@ async fn a_static_access_token_is_used_as_is() {
 
 #[tokio::test]
 async fn a_rejected_static_token_is_not_retried() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::builder(&emu)
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::builder(&emu)
         .credential(Credential::access_token("not-a-jwt"))
         .build()
         .unwrap();
@@ -157,12 +155,12 @@ impl azure_core::credentials::TokenCredential for FakeEntra {
 #[cfg(feature = "entra")]
 #[tokio::test]
 async fn entra_tokens_are_exchanged_at_the_sts_with_the_account_scope() {
-    let emu = common::emulator().start().await.unwrap();
+    let emu = crate::common::emulator().start().await.unwrap();
     let entra = Arc::new(FakeEntra {
         token: Some(emu.identity_token(Duration::from_secs(3600))),
         scopes: Mutex::default(),
     });
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .credential(Credential::entra(entra.clone()))
         .build()
         .unwrap();
@@ -178,12 +176,12 @@ async fn entra_tokens_are_exchanged_at_the_sts_with_the_account_scope() {
 #[cfg(feature = "entra")]
 #[tokio::test]
 async fn a_failing_entra_credential_is_an_authentication_error() {
-    let emu = common::emulator().start().await.unwrap();
+    let emu = crate::common::emulator().start().await.unwrap();
     let entra = Arc::new(FakeEntra {
         token: None,
         scopes: Mutex::default(),
     });
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .credential(Credential::entra(entra))
         .build()
         .unwrap();
@@ -201,8 +199,8 @@ async fn a_failing_entra_credential_is_an_authentication_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_first_calls_make_one_sts_request() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let calls: Vec<_> = (0..1000)
         .map(|_| {
             let client = client.clone();
@@ -218,8 +216,8 @@ async fn a_thousand_concurrent_first_calls_make_one_sts_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_share_a_failed_exchange_too() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::builder(&emu)
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::builder(&emu)
         .credential(Credential::account_key("d3JvbmcK"))
         .build()
         .unwrap();
@@ -259,12 +257,12 @@ async fn concurrent_callers_share_a_failed_exchange_too() {
 #[tokio::test]
 async fn tokens_are_refreshed_ahead_of_expiry() {
     // Tokens live 4 s; refreshed 2 s before they expire.
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .token_lifetime(Duration::from_secs(4))
         .start()
         .await
         .unwrap();
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .token_refresh_margin(Duration::from_secs(2))
         .build()
         .unwrap();
@@ -293,12 +291,12 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
 #[tokio::test]
 async fn tokens_shorter_lived_than_the_margin_are_still_reused() {
     // 60 s tokens and the default 5-minute margin.
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .token_lifetime(Duration::from_secs(60))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     for _ in 0..5 {
         call(&client).await.unwrap();
     }
@@ -307,8 +305,8 @@ async fn tokens_shorter_lived_than_the_margin_are_still_reused() {
 
 #[tokio::test]
 async fn a_401_drops_the_token_and_retries_the_call_once() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     call(&client).await.unwrap();
     assert_eq!(emu.sts_requests(), 1);
 
@@ -331,8 +329,8 @@ async fn a_401_drops_the_token_and_retries_the_call_once() {
 
 #[tokio::test]
 async fn a_second_401_is_returned_after_the_one_retry() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     emu.faults().inject(
         Route::GetSession,
         Fault::Status {
@@ -358,8 +356,8 @@ async fn a_second_401_is_returned_after_the_one_retry() {
 
 #[tokio::test]
 async fn sts_throttling_and_server_errors_are_retried() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     emu.faults().inject(
         Route::StsToken,
         Fault::Status {

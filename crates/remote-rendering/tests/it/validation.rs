@@ -1,7 +1,5 @@
 //! Local validation (nothing reaches the network), configuration and TLS.
 
-mod common;
-
 use remote_rendering::{
     Client, ConversionId, ConversionInput, ConversionOutput, Credential, Error, RetryPolicy,
     SessionId, SessionOptions, SessionSize,
@@ -19,8 +17,8 @@ fn field(error: &Error) -> &'static str {
 
 #[tokio::test]
 async fn invalid_input_never_reaches_the_network() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
 
     for lease in [
@@ -206,10 +204,10 @@ fn clients_are_cheap_to_share() {
 
 #[tokio::test]
 async fn the_emulators_tls_certificate_is_trusted_when_added() {
-    let emu = common::emulator().tls().start().await.unwrap();
+    let emu = crate::common::emulator().tls().start().await.unwrap();
     assert_eq!(emu.endpoint().scheme(), "https");
     let pem = emu.ca_cert_pem().unwrap();
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .add_root_certificate_pem(pem)
         .build()
         .unwrap();
@@ -224,7 +222,7 @@ async fn the_emulators_tls_certificate_is_trusted_when_added() {
     assert_eq!(session.id, id);
 
     // Without it the certificate is refused.
-    let untrusting = common::builder(&emu)
+    let untrusting = crate::common::builder(&emu)
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
@@ -238,8 +236,8 @@ async fn the_emulators_tls_certificate_is_trusted_when_added() {
 
 #[tokio::test]
 async fn api_version_and_user_agent_are_configurable() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::builder(&emu)
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::builder(&emu)
         .user_agent_suffix("my-app/1.0")
         .api_version("2099-01-01")
         .build()

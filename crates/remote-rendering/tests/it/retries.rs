@@ -1,8 +1,6 @@
 //! Retries and faults: throttling, server errors, lost connections, slow
 //! and garbled responses, injected by the emulator.
 
-mod common;
-
 use futures::TryStreamExt as _;
 use remote_rendering::{
     ConversionId, ConversionInput, ConversionOutput, Error, RetryPolicy, SessionId, SessionOptions,
@@ -27,8 +25,8 @@ fn status(status: u16, retry_after: Option<Duration>, times: u32) -> Fault {
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_retried() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     client.start_session(&id, &options(5)).await.unwrap();
     for code in [429, 500, 502, 503, 504] {
@@ -43,8 +41,8 @@ async fn throttling_and_server_errors_are_retried() {
 
 #[tokio::test]
 async fn other_client_errors_are_not_retried() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     for code in [400, 404, 409, 422] {
         emu.clear_requests();
         emu.faults()
@@ -66,8 +64,8 @@ async fn other_client_errors_are_not_retried() {
 
 #[tokio::test]
 async fn retry_after_on_429_is_honoured() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     client.start_session(&id, &options(5)).await.unwrap();
     emu.faults().inject(
@@ -87,14 +85,16 @@ async fn retry_after_on_429_is_honoured() {
 
 #[tokio::test]
 async fn retries_are_bounded_in_attempts_and_time() {
-    let emu = common::emulator().start().await.unwrap();
-    let policy = RetryPolicy {
-        max_retries: 3,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(10),
-        max_elapsed: Duration::from_secs(10),
-    };
-    let client = common::builder(&emu).retry_policy(policy).build().unwrap();
+    let emu = crate::common::emulator().start().await.unwrap();
+    let policy = RetryPolicy::default()
+        .with_max_retries(3)
+        .with_initial_delay(Duration::from_millis(5))
+        .with_max_delay(Duration::from_millis(10))
+        .with_max_elapsed(Duration::from_secs(10));
+    let client = crate::common::builder(&emu)
+        .retry_policy(policy)
+        .build()
+        .unwrap();
     emu.faults()
         .inject(Route::GetSession, status(503, None, 100));
     let error = client
@@ -108,11 +108,8 @@ async fn retries_are_bounded_in_attempts_and_time() {
     // A Retry-After longer than the remaining budget ends the call at once.
     emu.faults().clear();
     emu.clear_requests();
-    let client = common::builder(&emu)
-        .retry_policy(RetryPolicy {
-            max_elapsed: Duration::from_millis(500),
-            ..policy
-        })
+    let client = crate::common::builder(&emu)
+        .retry_policy(policy.with_max_elapsed(Duration::from_millis(500)))
         .build()
         .unwrap();
     emu.faults().inject(
@@ -134,7 +131,7 @@ async fn retries_are_bounded_in_attempts_and_time() {
 
     // RetryPolicy::none() makes one attempt.
     emu.clear_requests();
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
@@ -152,8 +149,8 @@ async fn retries_are_bounded_in_attempts_and_time() {
 
 #[tokio::test]
 async fn a_create_dropped_before_the_handler_is_retried() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     emu.faults()
         .inject(Route::CreateSession, Fault::DropBeforeHandler { times: 1 });
@@ -171,8 +168,8 @@ async fn a_create_dropped_before_the_handler_is_retried() {
 
 #[tokio::test]
 async fn a_create_dropped_after_it_was_applied_leaves_exactly_one_session() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     emu.faults()
         .inject(Route::CreateSession, Fault::DropAfterApply { times: 1 });
@@ -198,8 +195,8 @@ async fn a_create_dropped_after_it_was_applied_leaves_exactly_one_session() {
 
 #[tokio::test]
 async fn a_conversion_create_dropped_after_apply_leaves_exactly_one_conversion() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     emu.faults()
         .inject(Route::CreateConversion, Fault::DropAfterApply { times: 1 });
     let input = ConversionInput::new("https://s.blob.core.windows.net/in", "a.fbx").unwrap();
@@ -211,16 +208,16 @@ async fn a_conversion_create_dropped_after_apply_leaves_exactly_one_conversion()
         .wait()
         .await
         .unwrap();
-    assert_eq!(common::count_status(&emu, Route::CreateConversion, 201), 1);
-    assert_eq!(common::count_status(&emu, Route::CreateConversion, 200), 1);
+    assert_eq!(count_status(&emu, Route::CreateConversion, 201), 1);
+    assert_eq!(count_status(&emu, Route::CreateConversion, 200), 1);
     let all: Vec<_> = client.list_conversions().try_collect().await.unwrap();
     assert_eq!(all.len(), 1);
 }
 
 #[tokio::test]
 async fn lease_updates_and_stops_dropped_after_apply_still_succeed() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     client.start_session(&id, &options(5)).await.unwrap();
 
@@ -252,8 +249,8 @@ async fn lease_updates_and_stops_dropped_after_apply_still_succeed() {
 
 #[tokio::test]
 async fn slow_responses_time_out_and_are_retried() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::builder(&emu)
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::builder(&emu)
         .request_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
@@ -277,7 +274,7 @@ async fn slow_responses_time_out_and_are_retried() {
     assert!(emu.request_count(Route::GetSession) >= 1);
 
     // Without retries the timeout is reported with its duration.
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .request_timeout(Duration::from_millis(300))
         .retry_policy(RetryPolicy::none())
         .build()
@@ -298,8 +295,8 @@ async fn slow_responses_time_out_and_are_retried() {
 
 #[tokio::test]
 async fn truncated_and_non_json_bodies_are_retried() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     client.start_session(&id, &options(5)).await.unwrap();
     emu.faults()
@@ -309,7 +306,7 @@ async fn truncated_and_non_json_bodies_are_retried() {
     assert_eq!(client.get_session(&id).await.unwrap().id, id);
     assert_eq!(emu.request_count(Route::GetSession), 3);
 
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
@@ -321,8 +318,12 @@ async fn truncated_and_non_json_bodies_are_retried() {
 
 #[tokio::test]
 async fn pollers_and_pages_retry_too() {
-    let emu = common::emulator().page_size(1).start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator()
+        .page_size(1)
+        .start()
+        .await
+        .unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     let poller = client.start_session(&id, &options(5)).await.unwrap();
     emu.faults().inject(Route::GetSession, status(503, None, 2));
@@ -353,12 +354,13 @@ async fn connection_refused_is_a_retryable_transport_error() {
     .endpoint(&format!("http://127.0.0.1:{port}"))
     .sts_endpoint(&format!("http://127.0.0.1:{port}"))
     .credential(remote_rendering::Credential::account_key("key"))
-    .retry_policy(RetryPolicy {
-        max_retries: 2,
-        initial_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(5),
-        max_elapsed: Duration::from_secs(5),
-    })
+    .retry_policy(
+        RetryPolicy::default()
+            .with_max_retries(2)
+            .with_initial_delay(Duration::from_millis(5))
+            .with_max_delay(Duration::from_millis(5))
+            .with_max_elapsed(Duration::from_secs(5)),
+    )
     .build()
     .unwrap();
     let error = client
@@ -367,4 +369,16 @@ async fn connection_refused_is_a_retryable_transport_error() {
         .unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert!(error.is_retryable());
+}
+
+/// Requests to `route` whose answer had `status`.
+fn count_status(
+    emu: &remote_rendering_emulator::EmulatorHandle,
+    route: Route,
+    status: u16,
+) -> usize {
+    emu.requests()
+        .iter()
+        .filter(|r| r.route == Some(route) && r.status == status)
+        .count()
 }

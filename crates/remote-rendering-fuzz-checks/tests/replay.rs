@@ -4,13 +4,12 @@
 //! through the very checks the fuzz targets run, so that CI keeps every
 //! finding fixed without running a fuzzer.
 
-#[path = "../../crates/remote-rendering-fuzz/src/lib.rs"]
-mod checks;
-
+use remote_rendering_fuzz_checks as checks;
 use std::path::PathBuf;
 
+/// The fuzz crate, where the corpora and reproducers are committed.
 fn fuzz_dir() -> PathBuf {
-    workspace_tests::workspace_root().join("crates/remote-rendering-fuzz")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../remote-rendering-fuzz")
 }
 
 #[test]

@@ -4,8 +4,6 @@
 //! mistakes; these tables add the hostile ones (traversal, encodings,
 //! invisible characters, smuggled credentials, foreign tokens).
 
-mod common;
-
 use base64::Engine as _;
 use remote_rendering::{
     Client, ConversionId, Credential, Error, LeaseKeeperOptions, MAX_ID_LEN, SessionId,
@@ -95,8 +93,8 @@ fn assert_nothing_sent(emu: &EmulatorHandle) {
 
 #[tokio::test]
 async fn hostile_ids_are_refused_before_anything_is_sent() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let ids = hostile_ids();
     for id in &ids {
         assert_clear(&SessionId::new(id.as_str()).unwrap_err(), "session id", id);
@@ -124,8 +122,8 @@ async fn hostile_ids_are_refused_before_anything_is_sent() {
 
 #[tokio::test]
 async fn hostile_leases_are_refused_before_anything_is_sent() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     // Negative durations cannot be expressed; these are what can.
     let leases = [
@@ -165,13 +163,7 @@ async fn hostile_leases_are_refused_before_anything_is_sent() {
                 &case,
             );
         }
-        let keeper = client.keep_alive(
-            id.clone(),
-            LeaseKeeperOptions {
-                step: lease,
-                ..LeaseKeeperOptions::default()
-            },
-        );
+        let keeper = client.keep_alive(id.clone(), LeaseKeeperOptions::default().with_step(lease));
         assert!(keeper.is_err(), "keeper step {case}");
     }
     assert_nothing_sent(&emu);
@@ -179,8 +171,8 @@ async fn hostile_leases_are_refused_before_anything_is_sent() {
 
 #[tokio::test]
 async fn leases_beyond_the_maximum_or_below_the_current_change_nothing() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     client
         .start_session(
@@ -222,7 +214,7 @@ fn builder(account: &str, domain: &str) -> remote_rendering::ClientBuilder {
 
 #[tokio::test]
 async fn hostile_endpoints_are_refused() {
-    let emu = common::emulator().start().await.unwrap();
+    let emu = crate::common::emulator().start().await.unwrap();
     let origin = emu.endpoint().as_str().trim_end_matches('/').to_string();
     let port = emu.local_addr().port();
     let hostile = [
@@ -345,8 +337,8 @@ fn hostile_account_domains_and_ids_are_refused() {
 
 #[tokio::test]
 async fn malformed_continuation_tokens_are_refused() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let account = emu.account_id();
     let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
     let other = uuid::Uuid::new_v4();
@@ -390,7 +382,7 @@ async fn malformed_continuation_tokens_are_refused() {
         ] {
             // A token that does not decode but happens to be a valid id is
             // taken as that bare id, never as anything else.
-            if remote_rendering::decode_continuation_token(token).is_none()
+            if remote_rendering::testing::decode_continuation_token(token).is_none()
                 && SessionId::new(token.as_str()).is_ok()
             {
                 assert_eq!(result.expect(&case), *token);

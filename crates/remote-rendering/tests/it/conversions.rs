@@ -1,8 +1,6 @@
 //! Conversion operations and the conversion poller, over HTTP against the
 //! emulator.
 
-mod common;
-
 use futures::{StreamExt as _, TryStreamExt as _};
 use remote_rendering::{ConversionId, ConversionInput, ConversionOutput, ConversionStatus, Error};
 use remote_rendering_emulator::Route;
@@ -21,8 +19,8 @@ fn output() -> ConversionOutput {
 
 #[tokio::test]
 async fn start_wait_get_with_every_setting_and_the_output_uri() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = ConversionId::new("house-1").unwrap();
     let input = input("models/house.fbx")
         .with_sas("sv=2020&sig=read-secret")
@@ -52,8 +50,8 @@ async fn start_wait_get_with_every_setting_and_the_output_uri() {
 
 #[tokio::test]
 async fn the_output_name_defaults_to_the_input_name() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let done = client
         .start_conversion(&ConversionId::generate(), &input("robot.glb"), &output())
         .await
@@ -69,8 +67,8 @@ async fn the_output_name_defaults_to_the_input_name() {
 
 #[tokio::test]
 async fn an_unsupported_input_fails_with_the_service_error() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = ConversionId::generate();
     let error = client
         .start_conversion(&id, &input("notes.txt"), &output())
@@ -102,12 +100,12 @@ async fn an_unsupported_input_fails_with_the_service_error() {
 
 #[tokio::test]
 async fn a_failure_injected_while_running_ends_the_wait() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .conversion_duration(Duration::from_secs(30))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let id = ConversionId::generate();
     let poller = client
         .start_conversion(&id, &input("a.fbx"), &output())
@@ -125,12 +123,12 @@ async fn a_failure_injected_while_running_ends_the_wait() {
 async fn the_poller_honours_retry_after() {
     // The emulator answers GET conversion with `Retry-After` (whole seconds
     // until it finishes); the configured 20 ms interval would mean ~75 polls.
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .conversion_duration(Duration::from_millis(1500))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let started = Instant::now();
     let done = client
         .start_conversion(&ConversionId::generate(), &input("a.fbx"), &output())
@@ -162,12 +160,12 @@ async fn the_poller_honours_retry_after() {
 
 #[tokio::test]
 async fn updates_stream_goes_through_the_states_in_order() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .conversion_duration(Duration::from_millis(300))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let poller = client
         .start_conversion(&ConversionId::generate(), &input("a.fbx"), &output())
         .await
@@ -193,12 +191,12 @@ async fn updates_stream_goes_through_the_states_in_order() {
 #[tokio::test]
 async fn conversion_pollers_resume_from_a_token_or_an_id_and_time_out() {
     use base64::Engine as _;
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .conversion_duration(Duration::from_millis(300))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let id = ConversionId::new("resume-me").unwrap();
     let token = client
         .start_conversion(&id, &input("a.fbx"), &output())
@@ -220,7 +218,7 @@ async fn conversion_pollers_resume_from_a_token_or_an_id_and_time_out() {
         .unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
 
-    let other = common::client(&emu);
+    let other = crate::common::client(&emu);
     let done = other
         .resume_conversion_poller(&token)
         .unwrap()
@@ -241,8 +239,12 @@ async fn conversion_pollers_resume_from_a_token_or_an_id_and_time_out() {
 
 #[tokio::test]
 async fn list_follows_next_links_across_pages() {
-    let emu = common::emulator().page_size(2).start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator()
+        .page_size(2)
+        .start()
+        .await
+        .unwrap();
+    let client = crate::common::client(&emu);
     let mut ids = Vec::new();
     for i in 0..5 {
         let id = ConversionId::new(format!("conv-{i}")).unwrap();
@@ -259,8 +261,8 @@ async fn list_follows_next_links_across_pages() {
 
 #[tokio::test]
 async fn the_same_create_twice_is_one_conversion_and_a_different_one_conflicts() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = ConversionId::generate();
     client
         .start_conversion(&id, &input("a.fbx"), &output())

@@ -1,25 +1,21 @@
-//! Session operations, the session poller and the lease keeper, over HTTP
-//! against the emulator.
-
-mod common;
+//! Session operations and the session poller, over HTTP against the
+//! emulator (the lease keeper is in `lease_keeper`).
 
 use futures::{StreamExt as _, TryStreamExt as _};
-use remote_rendering::{
-    Error, LeaseEvent, LeaseKeeperOptions, SessionId, SessionOptions, SessionSize, SessionStatus,
-};
+use remote_rendering::{Error, SessionId, SessionOptions, SessionSize, SessionStatus};
 use remote_rendering_emulator::Route;
 use std::time::{Duration, Instant};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
-fn standard(minutes: u64) -> SessionOptions {
+pub(crate) fn standard(minutes: u64) -> SessionOptions {
     SessionOptions::new(SessionSize::Standard, MINUTE * minutes as u32)
 }
 
 #[tokio::test]
 async fn start_get_update_extend_stop_and_list() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::new("session-ops").unwrap();
 
     let poller = client.start_session(&id, &standard(10)).await.unwrap();
@@ -69,8 +65,12 @@ async fn start_get_update_extend_stop_and_list() {
 
 #[tokio::test]
 async fn list_follows_next_links_across_pages() {
-    let emu = common::emulator().page_size(2).start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator()
+        .page_size(2)
+        .start()
+        .await
+        .unwrap();
+    let client = crate::common::client(&emu);
     let mut ids = Vec::new();
     for i in 0..5 {
         let id = SessionId::new(format!("page-{i}")).unwrap();
@@ -92,8 +92,12 @@ async fn list_follows_next_links_across_pages() {
 
 #[tokio::test]
 async fn an_empty_list_is_one_request() {
-    let emu = common::emulator().page_size(2).start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator()
+        .page_size(2)
+        .start()
+        .await
+        .unwrap();
+    let client = crate::common::client(&emu);
     let listed: Vec<_> = client.list_sessions().try_collect().await.unwrap();
     assert!(listed.is_empty());
     assert_eq!(emu.request_count(Route::ListSessions), 1);
@@ -101,12 +105,12 @@ async fn an_empty_list_is_one_request() {
 
 #[tokio::test]
 async fn poller_reports_error_sessions_with_the_service_error() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_secs(30))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     let poller = client.start_session(&id, &standard(5)).await.unwrap();
     emu.inject_session_error(id.as_str(), "VmAllocationFailed", "no capacity in region");
@@ -136,13 +140,13 @@ async fn poller_reports_error_sessions_with_the_service_error() {
 async fn poller_reports_expired_sessions() {
     // Ready after 20 ms, one lease minute is 20 ms: expired 40 ms after creation,
     // long before the first poll at 300 ms.
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_millis(20))
         .lease_minute(Duration::from_millis(20))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     let poller = client.start_session(&id, &standard(1)).await.unwrap();
     let error = poller
@@ -164,12 +168,12 @@ async fn poller_reports_expired_sessions() {
 
 #[tokio::test]
 async fn poller_reports_stopped_sessions() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_secs(30))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     let poller = client.start_session(&id, &standard(5)).await.unwrap();
     client.stop_session(&id).await.unwrap();
@@ -189,12 +193,12 @@ async fn poller_reports_stopped_sessions() {
 
 #[tokio::test]
 async fn poller_times_out_without_stopping_the_session() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_secs(30))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     let started = Instant::now();
     let error = client
@@ -221,12 +225,12 @@ async fn poller_times_out_without_stopping_the_session() {
 
 #[tokio::test]
 async fn the_builder_poll_timeout_applies_to_every_poller() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_secs(30))
         .start()
         .await
         .unwrap();
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .poll_timeout(Duration::from_millis(150))
         .build()
         .unwrap();
@@ -242,12 +246,12 @@ async fn the_builder_poll_timeout_applies_to_every_poller() {
 
 #[tokio::test]
 async fn updates_stream_yields_statuses_in_order_and_ends() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_millis(200))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let poller = client
         .start_session(&SessionId::generate(), &standard(5))
         .await
@@ -266,12 +270,12 @@ async fn updates_stream_yields_statuses_in_order_and_ends() {
 
 #[tokio::test]
 async fn updates_stream_ends_with_the_terminal_error() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_secs(30))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     let poller = client.start_session(&id, &standard(5)).await.unwrap();
     let mut updates = Box::pin(poller.updates());
@@ -298,12 +302,12 @@ async fn updates_stream_ends_with_the_terminal_error() {
 #[tokio::test]
 async fn continuation_tokens_use_the_python_sdk_format_and_resume_elsewhere() {
     use base64::Engine as _;
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_millis(300))
         .start()
         .await
         .unwrap();
-    let first = common::client(&emu);
+    let first = crate::common::client(&emu);
     let id = SessionId::new("resumable").unwrap();
     let poller = first.start_session(&id, &standard(5)).await.unwrap();
     let token = poller.continuation_token();
@@ -313,7 +317,7 @@ async fn continuation_tokens_use_the_python_sdk_format_and_resume_elsewhere() {
     drop(poller);
 
     // Another client (as in another process) resumes from the token.
-    let second = common::client(&emu);
+    let second = crate::common::client(&emu);
     let resumed = second.resume_session_poller(&token).unwrap();
     assert_eq!(resumed.id(), "resumable");
     assert!(resumed.last().is_none());
@@ -345,12 +349,12 @@ async fn continuation_tokens_use_the_python_sdk_format_and_resume_elsewhere() {
 
 #[tokio::test]
 async fn dropping_a_poller_never_stops_the_session() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_millis(100))
         .start()
         .await
         .unwrap();
-    let client = common::client(&emu);
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     let poller = client.start_session(&id, &standard(5)).await.unwrap();
     // Cancel a wait midway, then drop the poller.
@@ -366,12 +370,12 @@ async fn dropping_a_poller_never_stops_the_session() {
 
 #[tokio::test]
 async fn an_already_ready_session_is_returned_without_waiting_an_interval() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::ZERO)
         .start()
         .await
         .unwrap();
-    let client = common::builder(&emu)
+    let client = crate::common::builder(&emu)
         .polling_interval(Duration::from_secs(30))
         .build()
         .unwrap();
@@ -394,8 +398,8 @@ async fn an_already_ready_session_is_returned_without_waiting_an_interval() {
 
 #[tokio::test]
 async fn the_same_create_twice_is_one_session_and_a_different_one_conflicts() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     client.start_session(&id, &standard(5)).await.unwrap();
     client.start_session(&id, &standard(5)).await.unwrap();
@@ -409,8 +413,8 @@ async fn the_same_create_twice_is_one_session_and_a_different_one_conflicts() {
 
 #[tokio::test]
 async fn service_errors_are_typed() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let missing = SessionId::new("missing").unwrap();
     let error = client.get_session(&missing).await.unwrap_err();
     let service = error.service_error().expect("a service error");
@@ -436,8 +440,8 @@ async fn service_errors_are_typed() {
 
 #[tokio::test]
 async fn extend_lease_refuses_to_pass_the_maximum_before_updating() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
+    let emu = crate::common::emulator().start().await.unwrap();
+    let client = crate::common::client(&emu);
     let id = SessionId::generate();
     client.start_session(&id, &standard(1430)).await.unwrap();
     emu.clear_requests();
@@ -455,7 +459,7 @@ async fn extend_lease_refuses_to_pass_the_maximum_before_updating() {
 
 #[tokio::test]
 async fn default_intervals_are_2_s_for_standard_and_10_s_for_premium() {
-    let emu = common::emulator()
+    let emu = crate::common::emulator()
         .session_startup(Duration::from_secs(30))
         .start()
         .await
@@ -484,192 +488,4 @@ async fn default_intervals_are_2_s_for_standard_and_10_s_for_premium() {
         assert_eq!(first.value.status, SessionStatus::Starting);
         assert_eq!(first.next_poll, Some(interval));
     }
-}
-
-// ---- Lease keeper -------------------------------------------------------
-
-fn keeper_options() -> LeaseKeeperOptions {
-    LeaseKeeperOptions {
-        margin: MINUTE * 10,
-        step: MINUTE * 30,
-        check_interval: Duration::from_millis(20),
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lease_keeper_extends_before_expiry_and_stops_at_the_maximum() {
-    // One lease minute lasts 10 ms of a manual clock, advanced to reach the edges.
-    let emu = common::emulator()
-        .manual_clock()
-        .session_startup(Duration::ZERO)
-        .lease_minute(Duration::from_millis(10))
-        .start()
-        .await
-        .unwrap();
-    let client = common::client(&emu);
-    let id = SessionId::generate();
-    client
-        .start_session(&id, &standard(1400))
-        .await
-        .unwrap()
-        .wait()
-        .await
-        .unwrap();
-    let mut keeper = client.keep_alive(id.clone(), keeper_options()).unwrap();
-
-    // 1,395 of 1,400 minutes gone: 5 left, within the 10-minute margin.
-    emu.clock().advance(Duration::from_millis(10) * 1395);
-    let event = next(&mut keeper).await;
-    assert_eq!(
-        event,
-        LeaseEvent::Extended {
-            from: MINUTE * 1400,
-            to: MINUTE * 1430
-        }
-    );
-    assert_eq!(
-        client.get_session(&id).await.unwrap().status,
-        SessionStatus::Ready
-    );
-
-    // 25 more minutes: 10 left again; the next step is capped at 1,440.
-    emu.clock().advance(Duration::from_millis(10) * 25);
-    let event = next(&mut keeper).await;
-    assert_eq!(
-        event,
-        LeaseEvent::Extended {
-            from: MINUTE * 1430,
-            to: MINUTE * 1440
-        }
-    );
-
-    // 10 more minutes: 10 left of the maximum, reported once, never extended beyond.
-    emu.clock().advance(Duration::from_millis(10) * 10);
-    assert_eq!(
-        next(&mut keeper).await,
-        LeaseEvent::AtMaximum {
-            lease: MINUTE * 1440
-        }
-    );
-    // Then the lease runs out and the keeper ends.
-    emu.clock().advance(Duration::from_millis(10) * 20);
-    assert_eq!(
-        next(&mut keeper).await,
-        LeaseEvent::Ended {
-            status: SessionStatus::Expired
-        }
-    );
-    assert!(keeper.next_event().await.is_none());
-    assert_eq!(emu.request_count(Route::UpdateSession), 2);
-}
-
-async fn next(keeper: &mut remote_rendering::LeaseKeeper) -> LeaseEvent {
-    tokio::time::timeout(Duration::from_secs(5), keeper.next_event())
-        .await
-        .expect("an event within 5 s")
-        .expect("the keeper is running")
-        .expect("no error")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lease_keeper_ends_when_the_session_is_stopped() {
-    let emu = common::emulator()
-        .session_startup(Duration::ZERO)
-        .start()
-        .await
-        .unwrap();
-    let client = common::client(&emu);
-    let id = SessionId::generate();
-    client.start_session(&id, &standard(60)).await.unwrap();
-    let mut keeper = client.keep_alive(id.clone(), keeper_options()).unwrap();
-    client.stop_session(&id).await.unwrap();
-    assert_eq!(
-        next(&mut keeper).await,
-        LeaseEvent::Ended {
-            status: SessionStatus::Stopped
-        }
-    );
-    assert!(keeper.next_event().await.is_none());
-    assert_eq!(emu.request_count(Route::UpdateSession), 0);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dropping_the_lease_keeper_stops_it() {
-    let emu = common::emulator()
-        .manual_clock()
-        .session_startup(Duration::ZERO)
-        .lease_minute(Duration::from_millis(10))
-        .start()
-        .await
-        .unwrap();
-    let client = common::client(&emu);
-    let id = SessionId::generate();
-    client.start_session(&id, &standard(60)).await.unwrap();
-    let keeper = client.keep_alive(id.clone(), keeper_options()).unwrap();
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    drop(keeper);
-    tokio::time::sleep(Duration::from_millis(30)).await;
-    let before = emu.requests().len();
-    // Within the margin now, but nobody is extending any more.
-    emu.clock().advance(Duration::from_millis(10) * 55);
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(emu.requests().len(), before);
-    assert_eq!(emu.request_count(Route::UpdateSession), 0);
-    assert_eq!(emu.request_count(Route::StopSession), 0);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lease_keeper_keeps_going_when_nobody_reads_its_events() {
-    // Every lease minute lasts 20 ms and the keeper extends by one minute
-    // whenever less than ten are left: many extensions, no reader.
-    let emu = common::emulator()
-        .session_startup(Duration::ZERO)
-        .lease_minute(Duration::from_millis(20))
-        .start()
-        .await
-        .unwrap();
-    let client = common::client(&emu);
-    let id = SessionId::generate();
-    client.start_session(&id, &standard(4)).await.unwrap();
-    let options = LeaseKeeperOptions {
-        margin: MINUTE * 10,
-        step: MINUTE,
-        check_interval: Duration::from_millis(2),
-    };
-    let _keeper = client.keep_alive(id.clone(), options).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while emu.request_count(Route::UpdateSession) < 25 {
-        assert!(
-            Instant::now() < deadline,
-            "the keeper stalled after {} extensions; session {:?}",
-            emu.request_count(Route::UpdateSession),
-            client.get_session(&id).await.map(|s| s.status)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(
-        client.get_session(&id).await.unwrap().status,
-        SessionStatus::Ready
-    );
-}
-
-#[tokio::test]
-async fn lease_keeper_options_are_validated() {
-    let emu = common::emulator().start().await.unwrap();
-    let client = common::client(&emu);
-    let bad_step = LeaseKeeperOptions {
-        step: Duration::from_secs(90),
-        ..keeper_options()
-    };
-    assert!(client.keep_alive(SessionId::generate(), bad_step).is_err());
-    let bad_interval = LeaseKeeperOptions {
-        check_interval: Duration::ZERO,
-        ..keeper_options()
-    };
-    assert!(
-        client
-            .keep_alive(SessionId::generate(), bad_interval)
-            .is_err()
-    );
-    assert!(emu.requests().is_empty());
 }

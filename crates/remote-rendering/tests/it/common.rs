@@ -1,10 +1,8 @@
 //! Helpers shared by the integration tests: an in-process emulator on
 //! 127.0.0.1 and a client tuned for speed (short intervals, small backoff).
 
-#![allow(dead_code)] // Each test binary uses a different subset.
-
 use remote_rendering::{Client, ClientBuilder, Credential, RetryPolicy};
-use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, Route};
+use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 use std::time::Duration;
 
 /// Fast emulator defaults: 100 ms startup and conversions.
@@ -16,12 +14,11 @@ pub fn emulator() -> EmulatorBuilder {
 
 /// Retries quickly: 5 retries starting at 10 ms.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 5,
-        initial_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-        max_elapsed: Duration::from_secs(20),
-    }
+    RetryPolicy::default()
+        .with_max_retries(5)
+        .with_initial_delay(Duration::from_millis(10))
+        .with_max_delay(Duration::from_millis(50))
+        .with_max_elapsed(Duration::from_secs(20))
 }
 
 /// A builder pointed at `emu` with the account key and fast settings.
@@ -38,12 +35,4 @@ pub fn builder(emu: &EmulatorHandle) -> ClientBuilder {
 /// A ready client for `emu`.
 pub fn client(emu: &EmulatorHandle) -> Client {
     builder(emu).build().expect("client builds")
-}
-
-/// Requests to `route` whose answer had `status`.
-pub fn count_status(emu: &EmulatorHandle, route: Route, status: u16) -> usize {
-    emu.requests()
-        .iter()
-        .filter(|r| r.route == Some(route) && r.status == status)
-        .count()
 }

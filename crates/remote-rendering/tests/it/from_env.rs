@@ -2,8 +2,6 @@
 //! variables. Its own test binary (one test), because it changes the
 //! process environment.
 
-mod common;
-
 use remote_rendering::config::env;
 use remote_rendering::{Client, ClientBuilder, Error, SessionId};
 use std::time::Duration;
@@ -20,7 +18,7 @@ fn unset(name: &str) {
 
 #[tokio::test]
 async fn clients_are_configured_from_arr_variables() {
-    let emu = common::emulator().tls().start().await.unwrap();
+    let emu = crate::common::emulator().tls().start().await.unwrap();
     let ca = std::env::temp_dir().join(format!("arr-ca-{}.pem", std::process::id()));
     std::fs::write(&ca, emu.ca_cert_pem().unwrap()).unwrap();
 

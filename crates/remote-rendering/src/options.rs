@@ -1,0 +1,353 @@
+//! What a client is made of, as plain data: [`ClientOptions`], and their
+//! validation into the parts a client runs with.
+
+use crate::auth::Credential;
+use crate::config::env;
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use std::time::Duration;
+
+/// The ARR API version used unless [`ClientOptions::api_version`] says otherwise.
+pub const DEFAULT_API_VERSION: &str = remote_rendering_rest::STABLE_API_VERSION;
+
+/// Everything about a client except its account; see
+/// [`Client::with_options`](crate::Client::with_options). Start from
+/// [`ClientOptions::default`] and set fields, or use
+/// [`Client::builder`](crate::Client::builder).
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// The service endpoint, e.g. `https://remoterendering.westus2.mixedreality.azure.com`.
+    pub endpoint: Option<String>,
+    /// A region (e.g. `westus2`) to derive the endpoint from, when `endpoint` is unset.
+    pub region: Option<String>,
+    /// The STS endpoint; defaults to `https://sts.{account domain}`.
+    pub sts_endpoint: Option<String>,
+    /// How the client authenticates. Required.
+    pub credential: Option<Credential>,
+    /// Retry policy for every call.
+    pub retry: RetryPolicy,
+    /// Polling interval for pollers when the service gives no `Retry-After`
+    /// (default: 2 s for Standard sessions, 10 s for Premium sessions and conversions).
+    pub polling_interval: Option<Duration>,
+    /// Upper bound for a poller's wait (default: none).
+    pub poll_timeout: Option<Duration>,
+    /// Timeout of one HTTP request (default 30 s).
+    pub request_timeout: Duration,
+    /// Text appended to the `User-Agent` header.
+    pub user_agent_suffix: Option<String>,
+    /// Extra root certificates (PEM) to trust, e.g. the emulator's.
+    pub root_certificates: Vec<Vec<u8>>,
+    /// The ARR `api-version` to send (default [`DEFAULT_API_VERSION`]).
+    pub api_version: String,
+    /// How long before expiry a cached STS token is refreshed (default 5 min).
+    pub token_refresh_margin: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            region: None,
+            sts_endpoint: None,
+            credential: None,
+            retry: RetryPolicy::default(),
+            polling_interval: None,
+            poll_timeout: None,
+            request_timeout: Duration::from_secs(30),
+            user_agent_suffix: None,
+            root_certificates: Vec::new(),
+            api_version: DEFAULT_API_VERSION.to_string(),
+            token_refresh_margin: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field("credential", &self.credential)
+            .field("retry", &self.retry)
+            .field("polling_interval", &self.polling_interval)
+            .field("poll_timeout", &self.poll_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("api_version", &self.api_version)
+            .field("token_refresh_margin", &self.token_refresh_margin)
+            .finish()
+    }
+}
+
+/// Validated options: what a client runs with.
+pub(crate) struct Resolved {
+    pub(crate) http: reqwest::Client,
+    pub(crate) endpoint: String,
+    pub(crate) sts_endpoint: String,
+    pub(crate) account_id: uuid::Uuid,
+    pub(crate) credential: Credential,
+    pub(crate) options: ClientOptions,
+}
+
+/// Validates the account and `options` and builds the HTTP client. Sends nothing.
+pub(crate) fn resolve(
+    account_id: &str,
+    account_domain: &str,
+    mut options: ClientOptions,
+) -> Result<Resolved> {
+    let account_id = uuid::Uuid::parse_str(account_id.trim()).map_err(|_| {
+        Error::validation(
+            "account id",
+            format!(
+                "`{}` is not a UUID such as 30ea64bd-100f-4bf0-adc9-29fa45d4880c",
+                shown(account_id)
+            ),
+        )
+    })?;
+    validate_account_domain(account_domain)?;
+    let endpoint = match (&options.endpoint, &options.region) {
+        (Some(url), _) => validate_endpoint("endpoint", url)?,
+        (None, Some(region)) => region_endpoint(region)?,
+        (None, None) => {
+            return Err(Error::Configuration(format!(
+                "no service endpoint: set an endpoint or a region ({} / {})",
+                env::ENDPOINT,
+                env::REGION
+            )));
+        }
+    };
+    let sts_endpoint = match &options.sts_endpoint {
+        Some(url) => validate_endpoint("STS endpoint", url)?,
+        None => format!("https://sts.{}", account_domain),
+    };
+    let credential = options.credential.take().ok_or_else(|| {
+        Error::Configuration(format!(
+            "no credential: give an account key or an access token ({} / {})",
+            env::ACCOUNT_KEY,
+            env::ACCESS_TOKEN
+        ))
+    })?;
+    if options.api_version.trim().is_empty() {
+        return Err(Error::validation("api version", "must not be empty"));
+    }
+
+    let mut user_agent = format!("remote-rendering-rs/{}", env!("CARGO_PKG_VERSION"));
+    if let Some(suffix) = &options.user_agent_suffix {
+        user_agent.push(' ');
+        user_agent.push_str(suffix);
+    }
+    let mut certificates = Vec::new();
+    for pem in &options.root_certificates {
+        // A bundle may hold several certificates; text without any is an
+        // error rather than silently trusting nothing.
+        let bundle = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            Error::Configuration(format!("the extra root certificate is not valid PEM: {e}"))
+        })?;
+        if bundle.is_empty() {
+            return Err(Error::Configuration(
+                "the extra root certificate holds no `-----BEGIN CERTIFICATE-----` block".into(),
+            ));
+        }
+        certificates.extend(bundle);
+    }
+    let mut http = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .timeout(options.request_timeout)
+        .connect_timeout(options.request_timeout.min(Duration::from_secs(10)));
+    if !certificates.is_empty() {
+        http = http.tls_certs_merge(certificates);
+    }
+    // A proxy from the environment must not capture traffic to a local
+    // emulator (proxies rarely reach the caller's loopback).
+    if is_loopback_url(&endpoint) && is_loopback_url(&sts_endpoint) {
+        http = http.no_proxy();
+    }
+    let http = http
+        .build()
+        .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
+
+    Ok(Resolved {
+        http,
+        endpoint,
+        sts_endpoint,
+        account_id,
+        credential,
+        options,
+    })
+}
+
+fn validate_account_domain(domain: &str) -> Result<()> {
+    let display = shown(domain);
+    let expected = "expected an account domain such as `eastus.mixedreality.azure.com`";
+    if domain.contains("://") {
+        return Err(Error::validation(
+            "account domain",
+            format!("`{display}` includes a scheme; {expected}"),
+        ));
+    }
+    let valid_label = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if !domain.contains('.') || !domain.split('.').all(valid_label) {
+        return Err(Error::validation(
+            "account domain",
+            format!("`{display}` is not a domain; {expected}"),
+        ));
+    }
+    Ok(())
+}
+
+fn region_endpoint(region: &str) -> Result<String> {
+    if region.is_empty()
+        || !region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        return Err(Error::validation(
+            "region",
+            format!("`{}` is not a region name such as `westus2`", shown(region)),
+        ));
+    }
+    Ok(format!(
+        "https://remoterendering.{region}.mixedreality.azure.com"
+    ))
+}
+
+/// Checks an endpoint URL and returns it without a trailing slash.
+fn validate_endpoint(field: &'static str, url: &str) -> Result<String> {
+    // Errors repeat the URL without its user information (a password).
+    let display = shown(&without_userinfo(url));
+    let parsed = url::Url::parse(url)
+        .map_err(|e| Error::validation(field, format!("`{display}` is not a URL ({e})")))?;
+    let host = parsed
+        .host()
+        .ok_or_else(|| Error::validation(field, format!("`{display}` has no host")))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if is_loopback(&host) => {}
+        "http" => {
+            return Err(Error::validation(
+                field,
+                format!("`{display}` uses http:// to a non-loopback host; use https://"),
+            ));
+        }
+        other => {
+            return Err(Error::validation(
+                field,
+                format!("scheme `{other}` is not supported; use https://"),
+            ));
+        }
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::validation(
+            field,
+            "must not contain user information",
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::validation(
+            field,
+            "must not contain a query or fragment",
+        ));
+    }
+    if parsed.path() != "/" && !parsed.path().is_empty() {
+        return Err(Error::validation(
+            field,
+            format!(
+                "must be a bare origin such as https://host:port, found path `{}`",
+                parsed.path()
+            ),
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// A value as errors repeat it: control characters (a newline could forge
+/// a log line) escaped.
+fn shown(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `scheme://user:password@host...` -> `scheme://<redacted>@host...`.
+fn without_userinfo(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}://<redacted>@{}", &rest[at + 1..]);
+        }
+    }
+    url.to_string()
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| is_loopback(&h)))
+        .unwrap_or(false)
+}
+
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_checked() {
+        assert_eq!(
+            validate_endpoint("endpoint", "https://example.com/").unwrap(),
+            "https://example.com"
+        );
+        assert!(validate_endpoint("endpoint", "http://127.0.0.1:8080").is_ok());
+        assert!(validate_endpoint("endpoint", "http://[::1]:8080").is_ok());
+        assert!(validate_endpoint("endpoint", "http://localhost:1").is_ok());
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "https://user:pw@example.com",
+            "https://example.com/path",
+            "https://example.com/?q=1",
+            "ftp://example.com",
+            "example.com",
+        ] {
+            assert!(validate_endpoint("endpoint", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bare_regions_are_not_account_domains() {
+        let error = validate_account_domain("eastus").unwrap_err().to_string();
+        assert!(error.contains("eastus.mixedreality.azure.com"), "{error}");
+        assert!(validate_account_domain("https://eastus.mixedreality.azure.com").is_err());
+        assert!(validate_account_domain("eastus.mixedreality.azure.com").is_ok());
+    }
+
+    #[test]
+    fn regions_derive_endpoints() {
+        assert_eq!(
+            region_endpoint("westus2").unwrap(),
+            "https://remoterendering.westus2.mixedreality.azure.com"
+        );
+        assert!(region_endpoint("West US").is_err());
+    }
+}
