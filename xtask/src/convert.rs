@@ -40,6 +40,12 @@ pub const RULES: &[(&str, &str)] = &[
          parameter gets it as a required query parameter so callers can send it",
     ),
     (
+        "api-version-none",
+        "a protocol versioned by its path (the v1 session API's `/v1/...`) sends no `api-version`; \
+         a document marked `x-api-version-parameter: none` gets none added, and listing one is \
+         an error",
+    ),
+    (
         "body-parameter",
         "Swagger `in: body` parameters become an OpenAPI requestBody (application/json)",
     ),
@@ -148,6 +154,14 @@ fn as_object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>>
     })
 }
 
+/// A string value quoted, anything else by its kind.
+fn kind_or_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{s:?}"),
+        other => kind(other).to_string(),
+    }
+}
+
 fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -188,6 +202,9 @@ struct Converter<'a> {
     rewrites: Vec<Rewrite>,
     /// The name of the definition being converted, when it is itself an enum.
     definition_name: Option<String>,
+    /// Whether operations carry (and so may be given) an `api-version` query
+    /// parameter; `x-api-version-parameter: none` turns it off.
+    api_version_in_query: bool,
 }
 
 /// Converts a Swagger 2.0 document to OpenAPI 3.0.3.
@@ -196,6 +213,7 @@ pub fn convert(source: &Value) -> Result<Converted> {
         source,
         rewrites: Vec::new(),
         definition_name: None,
+        api_version_in_query: true,
     };
     let document = converter.document()?;
     Ok(Converted {
@@ -263,6 +281,7 @@ impl Converter<'_> {
                 "only application/json request bodies are supported",
             );
         }
+        self.api_version_in_query = self.api_version_parameter(root)?;
         let mut out = Map::new();
         out.insert("openapi".into(), json!("3.0.3"));
         out.insert(
@@ -290,6 +309,30 @@ impl Converter<'_> {
             }
         }
         Ok(Value::Object(out))
+    }
+
+    /// Reads `x-api-version-parameter`: `query` (the default) or `none`.
+    fn api_version_parameter(&mut self, root: &Map<String, Value>) -> Result<bool> {
+        let path = "/x-api-version-parameter";
+        match root.get("x-api-version-parameter") {
+            None => Ok(true),
+            Some(Value::String(v)) if v == "query" => Ok(true),
+            Some(Value::String(v)) if v == "none" => {
+                self.note(
+                    path,
+                    "api-version-none",
+                    "no `api-version` query parameter is added to any operation",
+                );
+                Ok(false)
+            }
+            Some(other) => err(
+                path,
+                format!(
+                    "expected \"query\" or \"none\", found {}",
+                    kind_or_value(other)
+                ),
+            ),
+        }
     }
 
     fn servers(&mut self, root: &Map<String, Value>) -> Result<Value> {
@@ -604,6 +647,13 @@ impl Converter<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or("");
             if name == "api-version" && location == "query" {
+                if !self.api_version_in_query {
+                    return err(
+                        &ppath,
+                        "`api-version` listed although the document declares \
+                         `x-api-version-parameter: none`",
+                    );
+                }
                 has_api_version = true;
             }
             if location == "body" {
@@ -647,7 +697,7 @@ impl Converter<'_> {
                 _ => parameters.push(self.parameter(&resolved, &ppath)?),
             }
         }
-        if !has_api_version {
+        if !has_api_version && self.api_version_in_query {
             self.note(
                 op_path,
                 "api-version-added",

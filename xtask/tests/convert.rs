@@ -511,6 +511,24 @@ fn rule_cases() -> Vec<RuleCase> {
             rewrite_path: "/paths/~1widgets/get/x-ms-examples",
             expect: vec![("/paths/~1widgets/get/x-ms-examples", None)],
         },
+        RuleCase {
+            name: "a path-versioned document (x-api-version-parameter: none) gets no api-version",
+            input: api_with(
+                get_widgets(
+                    json!([{ "name": "top", "in": "query", "type": "integer" }]),
+                    ok_200(),
+                ),
+                json!({}),
+                json!({ "x-api-version-parameter": "none" }),
+            ),
+            rule: "api-version-none",
+            rewrite_path: "/x-api-version-parameter",
+            expect: vec![
+                ("/paths/~1widgets/get/parameters/0/name", Some(json!("top"))),
+                ("/paths/~1widgets/get/parameters/1", None),
+                ("/x-api-version-parameter", Some(json!("none"))),
+            ],
+        },
     ]
 }
 
@@ -620,6 +638,24 @@ fn unsupported_cases() -> Vec<Unsupported> {
             name: "no swagger version at all",
             input: api_with(json!({}), json!({}), json!({ "swagger": null })),
             path: "/swagger",
+        },
+        Unsupported {
+            name: "x-api-version-parameter with an unknown value",
+            input: api_with(
+                json!({}),
+                json!({}),
+                json!({ "x-api-version-parameter": "header" }),
+            ),
+            path: "/x-api-version-parameter",
+        },
+        Unsupported {
+            name: "an api-version parameter in a document that declares none",
+            input: api_with(
+                get_widgets(json!([api_version()]), ok_200()),
+                json!({}),
+                json!({ "x-api-version-parameter": "none" }),
+            ),
+            path: "/paths/~1widgets/get/parameters/0",
         },
         Unsupported {
             name: "an unknown top-level keyword",

@@ -1,0 +1,8 @@
+//! Tests of the generated crate alone, in one binary: what its clients put on
+//! the wire, how its types decode, and that every generated type's JSON
+//! Schema agrees with the spec it came from.
+
+mod extensible_enum;
+mod schema_agreement;
+mod schema_cases;
+mod wire;
