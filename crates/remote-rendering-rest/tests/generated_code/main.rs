@@ -4,5 +4,7 @@
 
 mod extensible_enum;
 mod schema_agreement;
+// Written by `cargo xtask codegen`, formatted as generated.
+#[rustfmt::skip]
 mod schema_cases;
 mod wire;

@@ -36,25 +36,19 @@ pub fn cases() -> Vec<SchemaCase> {
             spec_stem: "arr-2021-01-01",
             component: "conversion_input_settings",
             rust_type: "ConversionInputSettings",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01::types::ConversionInputSettings
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01::types::ConversionInputSettings),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01",
             component: "conversion_output_settings",
             rust_type: "ConversionOutputSettings",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01::types::ConversionOutputSettings
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01::types::ConversionOutputSettings),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01",
             component: "create_conversion_settings",
             rust_type: "CreateConversionSettings",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01::types::CreateConversionSettings
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01::types::CreateConversionSettings),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01",
@@ -126,41 +120,31 @@ pub fn cases() -> Vec<SchemaCase> {
             spec_stem: "arr-2021-01-01-preview",
             component: "conversion_input_settings",
             rust_type: "ConversionInputSettings",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01_preview::types::ConversionInputSettings
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01_preview::types::ConversionInputSettings),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01-preview",
             component: "conversion_output_settings",
             rust_type: "ConversionOutputSettings",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01_preview::types::ConversionOutputSettings
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01_preview::types::ConversionOutputSettings),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01-preview",
             component: "conversion_request",
             rust_type: "ConversionRequest",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01_preview::types::ConversionRequest
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01_preview::types::ConversionRequest),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01-preview",
             component: "conversion_settings",
             rust_type: "ConversionSettings",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01_preview::types::ConversionSettings
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01_preview::types::ConversionSettings),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01-preview",
             component: "conversion_status",
             rust_type: "ConversionStatus",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01_preview::types::ConversionStatus
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01_preview::types::ConversionStatus),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01-preview",
@@ -178,25 +162,19 @@ pub fn cases() -> Vec<SchemaCase> {
             spec_stem: "arr-2021-01-01-preview",
             component: "session_properties",
             rust_type: "SessionProperties",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01_preview::types::SessionProperties
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01_preview::types::SessionProperties),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01-preview",
             component: "create_session_body",
             rust_type: "CreateSessionBody",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01_preview::types::CreateSessionBody
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01_preview::types::CreateSessionBody),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01-preview",
             component: "update_session_body",
             rust_type: "UpdateSessionBody",
-            derived: schemars::schema_for!(
-                generated::arr_2021_01_01_preview::types::UpdateSessionBody
-            ),
+            derived: schemars::schema_for!(generated::arr_2021_01_01_preview::types::UpdateSessionBody),
         },
         SchemaCase {
             spec_stem: "arr-2021-01-01-preview",
@@ -268,9 +246,7 @@ pub fn cases() -> Vec<SchemaCase> {
             spec_stem: "sts-2019-02-28-preview",
             component: "StsTokenResponseMessage",
             rust_type: "StsTokenResponseMessage",
-            derived: schemars::schema_for!(
-                generated::sts_2019_02_28_preview::types::StsTokenResponseMessage
-            ),
+            derived: schemars::schema_for!(generated::sts_2019_02_28_preview::types::StsTokenResponseMessage),
         },
     ]
 }

@@ -1,0 +1,224 @@
+//! The API version bump drill, in a temporary copy of the workspace: drop a
+//! copy of the stable spec file under a new version name with one added
+//! field, run codegen, and check that
+//!
+//! * a new module appears, registered with the version read from the file;
+//! * `cargo xtask codegen --diff OLD NEW` reports exactly that one field;
+//! * codegen wrote only files it owns, and the generated crate's own tests
+//!   (including the schema agreement of the new module's types) pass, so no
+//!   hand-written file needed an edit.
+//!
+//! The copy lives at the fixed place `target/bump-drill/` (recreated on each
+//! run, so repeated runs replace their build outputs instead of piling them
+//! up) and builds into the workspace's own target folder, where the
+//! dependencies are already compiled: only the generated crate is rebuilt.
+//! (Cargo does not hold the target folder's lock while tests run.)
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const STABLE: &str = "arr-2021-01-01";
+const BUMPED: &str = "arr-2099-01-01";
+/// Upper bound for the cargo run in the copy (about 25 s when the
+/// dependencies are built; a cold build on 2 cores takes about 5 minutes).
+const CARGO_TIMEOUT: Duration = Duration::from_secs(900);
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace root")
+        .to_path_buf()
+}
+
+/// The target folder this test was built into (`<target>/debug/deps/<exe>`),
+/// wherever `CARGO_TARGET_DIR` put it.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    exe.ancestors()
+        .nth(3)
+        .expect("the test runs from <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// Copies the parts of the workspace cargo needs (sources and manifests,
+/// no `target/`, no `.git`).
+fn copy_workspace(from: &Path, to: &Path) {
+    for name in ["Cargo.toml", "Cargo.lock"] {
+        fs::copy(from.join(name), to.join(name)).expect("copying a manifest");
+    }
+    for dir in ["crates", "spec", "tests", "xtask"] {
+        copy_dir(&from.join(dir), &to.join(dir));
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("creating a folder");
+    for entry in fs::read_dir(from).expect("reading a folder") {
+        let entry = entry.expect("folder entry");
+        let name = entry.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copying a file");
+        }
+    }
+}
+
+/// Every file under `root` (relative path -> contents).
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in fs::read_dir(dir).expect("reading a folder") {
+            let path = entry.expect("folder entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let relative = path.strip_prefix(root).expect("inside").to_path_buf();
+                out.insert(relative, fs::read(&path).expect("reading a file"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// The stable spec under a new version name, with one more optional field in
+/// `session_properties`.
+fn write_bumped_spec(copy: &Path) {
+    let swagger_dir = copy.join(xtask::codegen::SWAGGER_DIR);
+    let text = fs::read_to_string(swagger_dir.join(format!("{STABLE}.json"))).expect("stable");
+    let mut spec: serde_json::Value = serde_json::from_str(&text).expect("stable spec is JSON");
+    spec["info"]["version"] = serde_json::Value::from("2099-01-01");
+    spec.pointer_mut("/definitions/session_properties/properties")
+        .and_then(|p| p.as_object_mut())
+        .expect("session_properties has properties")
+        .insert(
+            "drillField".into(),
+            serde_json::json!({ "type": "string", "description": "Added by the bump drill." }),
+        );
+    let mut bumped = serde_json::to_string_pretty(&spec).expect("serializing");
+    bumped.push('\n');
+    fs::write(swagger_dir.join(format!("{BUMPED}.json")), bumped).expect("writing");
+}
+
+/// Runs `cargo` in `dir` with a deadline; returns (success, output).
+fn cargo(dir: &Path, args: &[&str], target_dir: &Path) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .env_remove("RUSTFLAGS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting cargo");
+    let started = Instant::now();
+    loop {
+        if child.try_wait().expect("waiting for cargo").is_some() {
+            break;
+        }
+        if started.elapsed() > CARGO_TIMEOUT {
+            let _ = child.kill();
+            panic!("cargo {args:?} ran longer than {CARGO_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let output = child.wait_with_output().expect("cargo output");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn adding_a_version_is_drop_the_file_and_run_codegen() {
+    let root = workspace_root();
+    let target_dir = target_dir();
+    let copy = &target_dir.join("bump-drill");
+    if copy.exists() {
+        fs::remove_dir_all(copy).expect("removing the previous drill copy");
+    }
+    fs::create_dir_all(copy).expect("creating the drill copy");
+    copy_workspace(&root, copy);
+    write_bumped_spec(copy);
+    let before = snapshot(copy);
+
+    let started = Instant::now();
+    let plan = xtask::codegen::plan(copy).expect("codegen plan in the copy");
+    xtask::codegen::write(copy, &plan).expect("writing codegen outputs in the copy");
+    let codegen_time = started.elapsed();
+
+    // Only codegen's own outputs changed or appeared.
+    let after = snapshot(copy);
+    let owned: Vec<&PathBuf> = plan.outputs.iter().map(|o| &o.path).collect();
+    for (path, contents) in &after {
+        if before.get(path) != Some(contents) {
+            assert!(
+                owned.contains(&path),
+                "codegen changed {}, which it does not own",
+                path.display()
+            );
+        }
+    }
+    // The new module exists and is registered, with the version from the file.
+    let module = fs::read_to_string(
+        copy.join(xtask::codegen::GENERATED_DIR)
+            .join("arr_2099_01_01.rs"),
+    )
+    .expect("the new module was written");
+    assert!(module.contains("pub const API_VERSION: &str = \"2099-01-01\";"));
+    let registry = fs::read_to_string(copy.join(xtask::codegen::GENERATED_DIR).join("mod.rs"))
+        .expect("generated/mod.rs");
+    assert!(registry.contains("pub mod arr_2099_01_01;"), "{registry}");
+    assert!(registry.contains("api_version: arr_2099_01_01::API_VERSION,"));
+
+    // The reviewer's view: exactly the added field.
+    let changes =
+        xtask::codegen::surface_changes(copy, STABLE, BUMPED).expect("diffing the surfaces");
+    assert_eq!(
+        changes,
+        vec!["+ type SessionProperties field drill_field \"drillField\": Option<String>"]
+    );
+
+    // Nothing hand-written needed an edit: the generated crate builds and its
+    // tests pass, the schema agreement of the new module included.
+    let started = Instant::now();
+    let (ok, output) = cargo(
+        copy,
+        &[
+            "test",
+            "--offline",
+            "--locked",
+            "-p",
+            "remote-rendering-rest",
+            "--test",
+            "generated_code",
+            "--",
+            "schema_agreement",
+        ],
+        &target_dir,
+    );
+    assert!(
+        ok,
+        "the generated crate's tests failed in the copy:\n{output}"
+    );
+    assert!(
+        output.contains("test result: ok. 2 passed"),
+        "the schema agreement tests did not run:\n{output}"
+    );
+    println!(
+        "bump drill: codegen {:.1}s, cargo test of the generated crate {:.1}s",
+        codegen_time.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+}
