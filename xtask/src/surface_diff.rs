@@ -136,3 +136,49 @@ pub fn diff(old: &str, new: &str) -> Vec<String> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::diff;
+
+    const OLD: &str = "m: T 1\n\n\
+        op Get (G_Get): GET /things/{id}\n  param id (path, required)\n  ok types::Thing <- 200\n\
+        op Gone: DELETE /things/{id}\n  ok () <- 204\n\n\
+        type Status (enum)\n  Ready\n  Failed\n\
+        type Thing\n  id: String\n  size: Option<i64>\n";
+
+    #[test]
+    fn identical_listings_have_no_changes() {
+        assert_eq!(diff(OLD, OLD), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_header_line_is_not_part_of_the_surface() {
+        let renamed = OLD.replacen("m: T 1", "other: T 2", 1);
+        assert_eq!(diff(OLD, &renamed), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_kind_of_change_is_one_line() {
+        let new = "m: T 2\n\n\
+            op Get (G_Get): GET /things/{id}\n  param id (path, required)\n  param expand (query)\n  ok types::Thing <- 200, 203\n\
+            op Put: PUT /things/{id}\n  body (required)\n\n\
+            type Status (enum)\n  Ready\n  Stopped\n\
+            type Thing\n  id: String\n  size: Option<f64>\n  label \"Label\": Option<String>\n\
+            type Extra\n  a: String\n";
+        assert_eq!(
+            diff(OLD, new),
+            vec![
+                "~ op Get ok: types::Thing <- 200 -> types::Thing <- 200, 203",
+                "+ op Get param expand: (query)",
+                "- op Gone: DELETE /things/{id}",
+                "- type Status variant Failed",
+                "+ type Status variant Stopped",
+                "~ type Thing field size: Option<i64> -> Option<f64>",
+                "+ type Thing field label \"Label\": Option<String>",
+                "+ op Put: PUT /things/{id}",
+                "+ type Extra",
+            ]
+        );
+    }
+}
