@@ -8,3 +8,4 @@ mod schema_agreement;
 #[rustfmt::skip]
 mod schema_cases;
 mod wire;
+mod wire_v1;
