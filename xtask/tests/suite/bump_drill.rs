@@ -44,8 +44,8 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// Copies the parts of the workspace cargo needs (sources and manifests,
-/// no `target/`, no `.git`).
+/// Copies the parts of the workspace cargo needs (sources and manifests; no
+/// `target/`, hidden folders or symlinks).
 fn copy_workspace(from: &Path, to: &Path) {
     for name in ["Cargo.toml", "Cargo.lock"] {
         fs::copy(from.join(name), to.join(name)).expect("copying a manifest");
@@ -60,13 +60,16 @@ fn copy_dir(from: &Path, to: &Path) {
     for entry in fs::read_dir(from).expect("reading a folder") {
         let entry = entry.expect("folder entry");
         let name = entry.file_name();
-        if name == "target" || name == ".git" {
+        // Build outputs and hidden folders (`.git`, the Python tests'
+        // `.venv`) are no part of the sources; symlinks are not followed.
+        if name == "target" || name.to_string_lossy().starts_with('.') {
             continue;
         }
         let target = to.join(&name);
-        if entry.file_type().expect("file type").is_dir() {
+        let kind = entry.file_type().expect("file type");
+        if kind.is_dir() {
             copy_dir(&entry.path(), &target);
-        } else {
+        } else if kind.is_file() {
             fs::copy(entry.path(), &target).expect("copying a file");
         }
     }
