@@ -12,8 +12,17 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The upstream Azure Swagger copies, when they sit beside the checkout
-/// (`../shared/specs/upstream`, as in CI). `None` elsewhere.
+/// (`../shared/specs/upstream`). `None` elsewhere, so that a test can skip;
+/// under CI (the `CI` variable is set) their absence is a failure instead.
 pub fn upstream_specs_dir() -> Option<PathBuf> {
     let dir = workspace_root().join("../shared/specs/upstream");
-    dir.is_dir().then_some(dir)
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {} does not exist; the spec equivalence tests need it",
+        dir.display()
+    );
+    None
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use workspace_tests::workspace_root;
 
-/// The module whose surface the field-deletion test watches.
-const STABLE_MODULE: &str = "arr_2021_01_01";
+/// The spec file whose surface the field-deletion test watches.
+const STABLE_SPEC: &str = "arr-2021-01-01";
 
 #[test]
 fn committed_codegen_outputs_are_current() {
@@ -135,8 +135,8 @@ fn generated_headers_name_input_digest_and_generator() {
     let root = workspace_root();
     let specs = xtask::codegen::spec_files(&root).expect("listing spec/swagger");
     assert!(
-        specs.len() >= 3,
-        "expected the three committed API versions"
+        specs.len() >= 4,
+        "expected the four committed API descriptions"
     );
     for spec in specs {
         let input = fs::read(root.join(&spec.path)).expect("reading spec file");
@@ -187,25 +187,14 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The listing part of an insta snapshot file (after the metadata block).
-fn snapshot_body(snapshot: &str) -> &str {
-    let rest = snapshot
-        .strip_prefix("---\n")
-        .expect("snapshot starts with a metadata block");
-    let end = rest.find("\n---\n").expect("metadata block ends");
-    &rest[end + "\n---\n".len()..]
-}
-
 /// Runs `plan` on a copy of spec/ where `edit` changed the stable Swagger
 /// file, and returns (committed listing, new listing) of the stable module.
 fn stable_surface_after(edit: impl FnOnce(&mut serde_json::Value)) -> (String, String) {
     let root = workspace_root();
     let scratch = tempfile::tempdir().expect("temporary folder");
     copy_dir(&root.join("spec"), &scratch.path().join("spec"));
-    let swagger_path = scratch
-        .path()
-        .join(xtask::codegen::SWAGGER_DIR)
-        .join("arr-2021-01-01.json");
+    let stable = xtask::codegen::find_spec(&root, STABLE_SPEC).expect("the stable spec file");
+    let swagger_path = scratch.path().join(&stable.path);
     let mut swagger: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&swagger_path).expect("reading copy"))
             .expect("stable spec is JSON");
@@ -217,21 +206,17 @@ fn stable_surface_after(edit: impl FnOnce(&mut serde_json::Value)) -> (String, S
     .expect("writing copy");
 
     let plan = xtask::codegen::plan(scratch.path()).expect("codegen plan on the edited copy");
-    let snapshot_path = Path::new(xtask::codegen::SNAPSHOT_DIR)
-        .join(xtask::codegen::surface_snapshot_name(STABLE_MODULE));
+    let listing_path = xtask::codegen::surface_path(&stable);
     let new = plan
         .outputs
         .iter()
-        .find(|o| o.path == snapshot_path)
-        .expect("the plan writes the stable surface snapshot")
+        .find(|o| o.path == listing_path)
+        .expect("the plan writes the stable surface listing")
         .contents
         .clone();
     let committed =
-        fs::read_to_string(root.join(&snapshot_path)).expect("reading committed snapshot");
-    (
-        snapshot_body(&committed).to_string(),
-        snapshot_body(&new).to_string(),
-    )
+        fs::read_to_string(root.join(&listing_path)).expect("reading committed listing");
+    (committed, new)
 }
 
 /// (removed lines, added lines) going from `old` to `new`.

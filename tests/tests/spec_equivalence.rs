@@ -19,19 +19,6 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-/// `(our file in spec/swagger/, upstream file relative to the upstream folder)`.
-const PAIRS: [(&str, &str); 3] = [
-    ("arr-2021-01-01.json", "stable/2021-01-01/mr-arr.json"),
-    (
-        "arr-2021-01-01-preview.json",
-        "preview/2021-01-01-preview/mr-arr.json",
-    ),
-    (
-        "sts-2019-02-28-preview.json",
-        "preview/2019-02-28-preview/mr-sts.json",
-    ),
-];
-
 /// Keywords holding prose: written in our own words, so not compared.
 const PROSE_KEYWORDS: [&str; 2] = ["description", "summary"];
 
@@ -312,21 +299,78 @@ fn load(path: &Path) -> Value {
         .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
 }
 
+/// `(our file, upstream twin)` for every file in `spec/swagger/` that has an
+/// upstream twin (see `VersionEntry::upstream_twin`); files of our own, such
+/// as `arr-v1.json`, have none.
+fn pairs(upstream_dir: &Path) -> Vec<(String, String)> {
+    let entries =
+        xtask::registry::entries(&workspace_tests::workspace_root()).expect("reading spec/swagger");
+    entries
+        .iter()
+        .filter(|entry| upstream_dir.join(entry.upstream_twin()).is_file())
+        .map(|entry| {
+            (
+                entry
+                    .spec
+                    .path
+                    .file_name()
+                    .expect("a file")
+                    .to_string_lossy()
+                    .into_owned(),
+                entry.upstream_twin(),
+            )
+        })
+        .collect()
+}
+
+/// The upstream API descriptions (`{channel}/{version}/mr-*.json`), relative
+/// to the upstream folder, sorted.
+fn upstream_api_files(upstream_dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for channel in fs::read_dir(upstream_dir).expect("reading the upstream folder") {
+        let channel = channel.expect("folder entry").path();
+        for version in fs::read_dir(&channel).into_iter().flatten() {
+            let version = version.expect("folder entry").path();
+            for file in fs::read_dir(&version).into_iter().flatten() {
+                let file = file.expect("folder entry").path();
+                let name = file.file_name().unwrap_or_default().to_string_lossy();
+                if name.starts_with("mr-") && name.ends_with(".json") {
+                    let relative = file.strip_prefix(upstream_dir).expect("inside the folder");
+                    found.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// `(our file name, upstream file name, our document, upstream document)`
 /// for each pair, or `None` when the upstream copies are not available.
-fn load_pairs() -> Option<Vec<(&'static str, &'static str, Value, Value)>> {
+fn load_pairs() -> Option<Vec<(String, String, Value, Value)>> {
     let upstream_dir = workspace_tests::upstream_specs_dir()?;
     let ours_dir = workspace_tests::workspace_root().join("spec/swagger");
+    let pairs = pairs(&upstream_dir);
+    // Every upstream API description has its twin among ours.
+    let mut twins: Vec<&str> = pairs
+        .iter()
+        .map(|(_, upstream)| upstream.as_str())
+        .collect();
+    twins.sort_unstable();
+    assert_eq!(
+        twins,
+        upstream_api_files(&upstream_dir),
+        "every upstream API description needs a twin in spec/swagger/"
+    );
     Some(
-        PAIRS
-            .iter()
-            .map(|&(ours, upstream)| {
-                (
-                    ours,
-                    upstream,
-                    load(&ours_dir.join(ours)),
-                    load(&upstream_dir.join(upstream)),
-                )
+        pairs
+            .into_iter()
+            .map(|(ours, upstream)| {
+                let documents = (
+                    load(&ours_dir.join(&ours)),
+                    load(&upstream_dir.join(&upstream)),
+                );
+                (ours, upstream, documents.0, documents.1)
             })
             .collect(),
     )
@@ -378,12 +422,14 @@ fn our_prose_is_not_copied_from_upstream() {
 
 #[test]
 fn our_files_ship_no_examples() {
-    let ours_dir = workspace_tests::workspace_root().join("spec/swagger");
-    for (ours_name, _) in PAIRS {
-        let ours = load(&ours_dir.join(ours_name));
+    for spec in
+        xtask::codegen::spec_files(&workspace_tests::workspace_root()).expect("spec/swagger")
+    {
+        let ours_name = spec.path.display();
+        let ours = load(&workspace_tests::workspace_root().join(&spec.path));
         let without_examples = strip_keywords(&ours, false, &|key| EXAMPLE_KEYWORDS.contains(&key));
         if let Some(difference) = first_difference(&ours, &without_examples) {
-            panic!("spec/swagger/{ours_name} still holds an example keyword: {difference}");
+            panic!("{ours_name} still holds an example keyword: {difference}");
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::convert::{self, Rewrite};
 use crate::generate::{self, PROGENITOR_VERSION};
+use crate::registry::{self, VersionEntry};
 use crate::surface;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
@@ -15,13 +16,13 @@ pub const SWAGGER_DIR: &str = "spec/swagger";
 pub const OPENAPI_DIR: &str = "spec/openapi";
 /// Where the generated Rust modules are written.
 pub const GENERATED_DIR: &str = "crates/remote-rendering-rest/src/generated";
-/// Where the surface snapshots (insta format) are written.
-pub const SNAPSHOT_DIR: &str = "tests/tests/snapshots";
-/// The test file that asserts the surface snapshots.
-pub const SURFACE_TEST: &str = "tests/tests/surface.rs";
+/// The generated list of schema test cases (one per component schema).
+pub const SCHEMA_CASES: &str = "crates/remote-rendering-rest/tests/generated_code/schema_cases.rs";
+/// Where the surface listings (one reviewable text file per version) are written.
+pub const SURFACE_DIR: &str = "spec/surface";
 
 /// One API description in `spec/swagger/`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecFile {
     /// File stem, e.g. `arr-2021-01-01`.
     pub stem: String,
@@ -97,61 +98,124 @@ pub fn module_name(stem: &str) -> Result<String> {
     Ok(module)
 }
 
+/// Everything generated from one spec file.
+#[derive(Debug, Clone)]
+pub struct Version {
+    /// The registry facts of the file.
+    pub entry: VersionEntry,
+    /// The OpenAPI 3.0.3 document, pretty-printed.
+    pub openapi_json: String,
+    /// The generated Rust module.
+    pub module: String,
+    /// The surface listing (see [`surface`]).
+    pub listing: String,
+    /// The rewrites the conversion applied.
+    pub rewrites: Vec<Rewrite>,
+    /// (component schema name, generated type name), for the schema test cases.
+    pub component_types: Vec<(String, String)>,
+}
+
+/// Converts and generates one spec file under `root`.
+pub fn build(root: &Path, spec: &SpecFile) -> Result<Version> {
+    let bytes = std::fs::read(root.join(&spec.path))
+        .with_context(|| format!("reading {}", spec.path.display()))?;
+    let source: serde_json::Value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not JSON", spec.path.display()))?;
+    let entry = VersionEntry::from_document(spec, &source)?;
+    let converted =
+        convert::convert(&source).with_context(|| format!("converting {}", spec.path.display()))?;
+    let typed = converted.typed().with_context(|| {
+        format!(
+            "the converted {} is not valid OpenAPI 3.0",
+            spec.path.display()
+        )
+    })?;
+    let mut openapi_json = serde_json::to_string_pretty(&typed)?;
+    openapi_json.push('\n');
+
+    let header = module_header(spec, &bytes);
+    let mut module = generate::generate_module(&typed, &header)
+        .with_context(|| format!("generating code for {}", spec.path.display()))?;
+    module.push('\n');
+    module.push_str(&registry::module_constants(&entry));
+    let listing = surface::listing(&spec.module, &typed, &module)
+        .with_context(|| format!("listing the surface of {}", spec.module))?;
+    let component_types = surface::component_types(&typed, &module)
+        .with_context(|| format!("matching components to types in {}", spec.module))?;
+    Ok(Version {
+        component_types,
+        entry,
+        openapi_json,
+        module,
+        listing,
+        rewrites: converted.rewrites,
+    })
+}
+
 /// Computes every output from the spec files under `root`.
 pub fn plan(root: &Path) -> Result<Plan> {
     let mut outputs = Vec::new();
     let mut rewrites = Vec::new();
-    let files = spec_files(root)?;
-    for spec in &files {
-        let bytes = std::fs::read(root.join(&spec.path))
-            .with_context(|| format!("reading {}", spec.path.display()))?;
-        let source: serde_json::Value = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not JSON", spec.path.display()))?;
-        let converted = convert::convert(&source)
-            .with_context(|| format!("converting {}", spec.path.display()))?;
-        let typed = converted.typed().with_context(|| {
-            format!(
-                "the converted {} is not valid OpenAPI 3.0",
-                spec.path.display()
-            )
-        })?;
-
-        let mut openapi_json = serde_json::to_string_pretty(&typed)?;
-        openapi_json.push('\n');
+    let mut entries = Vec::new();
+    let mut schema_cases = Vec::new();
+    for spec in &spec_files(root)? {
+        let version = build(root, spec)?;
         outputs.push(Output {
             path: Path::new(OPENAPI_DIR).join(format!("{}.json", spec.stem)),
-            contents: openapi_json,
+            contents: version.openapi_json,
         });
-
-        let header = module_header(spec, &bytes);
-        let module = generate::generate_module(&typed, &header)
-            .with_context(|| format!("generating code for {}", spec.path.display()))?;
-        let listing = surface::listing(&spec.module, &typed, &module)
-            .with_context(|| format!("listing the surface of {}", spec.module))?;
         outputs.push(Output {
             path: Path::new(GENERATED_DIR).join(format!("{}.rs", spec.module)),
-            contents: module,
+            contents: version.module,
         });
         outputs.push(Output {
-            path: Path::new(SNAPSHOT_DIR).join(surface_snapshot_name(&spec.module)),
-            contents: insta_snapshot(&listing),
+            path: surface_path(spec),
+            contents: version.listing,
         });
-        rewrites.push((spec.stem.clone(), converted.rewrites));
+        rewrites.push((spec.stem.clone(), version.rewrites));
+        schema_cases.push((version.entry.clone(), version.component_types));
+        entries.push(version.entry);
     }
     outputs.push(Output {
+        path: PathBuf::from(SCHEMA_CASES),
+        contents: registry::schema_cases(&schema_cases),
+    });
+    outputs.push(Output {
         path: Path::new(GENERATED_DIR).join("mod.rs"),
-        contents: generated_mod(&files),
+        contents: registry::generated_mod(&entries),
     });
     Ok(Plan { outputs, rewrites })
 }
 
-/// The insta snapshot file name for a module's surface listing.
-pub fn surface_snapshot_name(module: &str) -> String {
-    format!("surface__{module}.snap")
+/// Where the surface listing of a spec file is written.
+pub fn surface_path(spec: &SpecFile) -> PathBuf {
+    Path::new(SURFACE_DIR).join(format!("{}.txt", spec.stem))
 }
 
-fn insta_snapshot(listing: &str) -> String {
-    format!("---\nsource: {SURFACE_TEST}\nexpression: listing\n---\n{listing}")
+/// Finds a spec file by file stem (`arr-2021-01-01`), module name
+/// (`arr_2021_01_01`) or file name.
+pub fn find_spec(root: &Path, name: &str) -> Result<SpecFile> {
+    let files = spec_files(root)?;
+    let wanted = name.trim_end_matches(".json");
+    files
+        .iter()
+        .find(|s| s.stem == wanted || s.module == wanted)
+        .cloned()
+        .with_context(|| {
+            let known: Vec<&str> = files.iter().map(|s| s.stem.as_str()).collect();
+            format!(
+                "no spec file `{name}` in {SWAGGER_DIR}; known: {}",
+                known.join(", ")
+            )
+        })
+}
+
+/// The surface changes from spec file `old` to spec file `new` (names as
+/// [`find_spec`] takes them), one line each; see [`crate::surface_diff`].
+pub fn surface_changes(root: &Path, old: &str, new: &str) -> Result<Vec<String>> {
+    let old = build(root, &find_spec(root, old)?)?;
+    let new = build(root, &find_spec(root, new)?)?;
+    Ok(crate::surface_diff::diff(&old.listing, &new.listing))
 }
 
 fn module_header(spec: &SpecFile, bytes: &[u8]) -> String {
@@ -166,24 +230,6 @@ fn module_header(spec: &SpecFile, bytes: &[u8]) -> String {
          // Generator: progenitor {PROGENITOR_VERSION}\n\n",
         spec.path.display()
     )
-}
-
-fn generated_mod(files: &[SpecFile]) -> String {
-    let mut out = String::from(
-        "// @generated by `cargo xtask codegen`. DO NOT EDIT: change the spec and regenerate.\n\n",
-    );
-    for spec in files {
-        let _ = write!(
-            out,
-            "/// Client and types generated from `{}`.\n\
-             #[allow(clippy::all, missing_docs, unused_imports, unreachable_patterns)]\n\
-             #[rustfmt::skip]\n\
-             pub mod {};\n",
-            spec.path.display(),
-            spec.module
-        );
-    }
-    out
 }
 
 /// Writes every output, removing generated files no spec produces any more.
@@ -230,14 +276,14 @@ pub fn check(root: &Path, plan: &Plan) -> Result<Vec<Stale>> {
     Ok(stale)
 }
 
-/// Generated files (OpenAPI documents, modules, surface snapshots) that no
+/// Generated files (OpenAPI documents, modules, surface listings) that no
 /// current spec produces.
 fn orphans(root: &Path, plan: &Plan) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let owned = [
         (OPENAPI_DIR, "json", ""),
         (GENERATED_DIR, "rs", ""),
-        (SNAPSHOT_DIR, "snap", "surface__"),
+        (SURFACE_DIR, "txt", ""),
     ];
     for (dir, extension, prefix) in owned {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {

@@ -4,8 +4,13 @@
 //! The pipeline, per `spec/swagger/*.json` file:
 //! Swagger 2.0 --[`convert`]--> OpenAPI 3.0.3 --progenitor--> Rust module,
 //! plus a readable listing of the generated public surface ([`surface`]).
+//! The [`registry`] of versions (module list, API version constants, auth
+//! hooks) is generated from the same files, and [`surface_diff`] compares two
+//! versions' surfaces for the reviewer of a bump.
 
 pub mod codegen;
 pub mod convert;
 pub mod generate;
+pub mod registry;
 pub mod surface;
+pub mod surface_diff;

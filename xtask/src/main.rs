@@ -26,6 +26,11 @@ enum Command {
         /// Print every rewrite the Swagger 2.0 -> OpenAPI 3.0 conversion applied.
         #[arg(long)]
         explain: bool,
+        /// Print what changed between two versions' surfaces (operations,
+        /// parameters, types, fields, enum values), one line per change, and
+        /// write nothing. OLD and NEW name spec files: `arr-2021-01-01`.
+        #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with_all = ["check", "explain"])]
+        diff: Option<Vec<String>>,
     },
 }
 
@@ -50,7 +55,15 @@ fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     let root = workspace_root();
     match cli.command {
-        Command::Codegen { check, explain } => {
+        Command::Codegen {
+            diff: Some(names), ..
+        } => {
+            for line in codegen::surface_changes(&root, &names[0], &names[1])? {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Codegen { check, explain, .. } => {
             let plan = codegen::plan(&root)?;
             if explain {
                 print!("{}", codegen::explain(&plan));

@@ -90,6 +90,28 @@ pub fn listing(module: &str, document: &OpenAPI, generated: &str) -> Result<Stri
     Ok(out)
 }
 
+/// The Rust type generated for each component schema of `document`:
+/// (component name, type name in the module's `types`), in document order.
+/// Fails when a component has no type of the expected name, so that the
+/// schema test cases cannot silently leave one out.
+pub fn component_types(document: &OpenAPI, generated: &str) -> Result<Vec<(String, String)>> {
+    let file = syn::parse_file(generated).context("generated module does not parse")?;
+    let names = types(&file);
+    let mut out = Vec::new();
+    let Some(components) = &document.components else {
+        return Ok(out);
+    };
+    for name in components.schemas.keys() {
+        let rust = crate::convert::pascal_case(name);
+        anyhow::ensure!(
+            names.contains_key(&rust),
+            "component schema `{name}` has no generated type `{rust}`"
+        );
+        out.push((name.clone(), rust));
+    }
+    Ok(out)
+}
+
 fn resolve_parameter(
     document: &OpenAPI,
     parameter: &ReferenceOr<openapiv3::Parameter>,

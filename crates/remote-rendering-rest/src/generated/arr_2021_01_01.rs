@@ -10,7 +10,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///State and settings of an asset conversion.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct Conversion {
         ///When the conversion was created (ISO 8601 date and time).
         #[serde(rename = "creationTime")]
@@ -31,7 +38,14 @@ pub mod types {
         }
     }
     ///Where the conversion reads its input from.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionInputSettings {
         ///Optional filter: the conversion fetches only blobs whose names begin with this prefix. Without it, the whole container is fetched.
         #[serde(
@@ -60,7 +74,14 @@ pub mod types {
         }
     }
     ///A page of conversions.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionList {
         ///The conversions in this page.
         pub conversions: ::std::vec::Vec<Conversion>,
@@ -77,7 +98,15 @@ pub mod types {
         }
     }
     ///Where the converted asset was written; present only once the conversion has 'Succeeded'.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionOutput {
         ///Location of the asset the conversion produced.
         #[serde(
@@ -92,7 +121,14 @@ pub mod types {
         }
     }
     ///Where the conversion writes its output to.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionOutputSettings {
         ///Optional virtual folder put in front of the names of all output files. Without it, output lands in the container root.
         #[serde(
@@ -122,7 +158,14 @@ pub mod types {
         }
     }
     ///Input and output locations of a conversion.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionSettings {
         #[serde(rename = "inputLocation")]
         pub input_location: ConversionInputSettings,
@@ -135,7 +178,14 @@ pub mod types {
         }
     }
     ///Lifecycle state of a conversion; 'Cancelled', 'Failed' and 'Succeeded' are final.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(untagged)]
     pub enum ConversionStatus {
         Known(ConversionStatusKnown),
@@ -162,7 +212,8 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd
+        PartialOrd,
+        schemars::JsonSchema
     )]
     pub enum ConversionStatusKnown {
         NotStarted,
@@ -257,8 +308,44 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    impl ::schemars::JsonSchema for ConversionStatusOther {
+        fn schema_name() -> ::std::string::String {
+            "ConversionStatusOther".to_string()
+        }
+        fn json_schema(
+            r#gen: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    r#gen,
+                )
+                .into_object();
+            let not = ::schemars::schema::SchemaObject {
+                enum_values: ::std::option::Option::Some(
+                    [
+                        ::serde_json::from_str("\"NotStarted\"").unwrap(),
+                        ::serde_json::from_str("\"Running\"").unwrap(),
+                        ::serde_json::from_str("\"Cancelled\"").unwrap(),
+                        ::serde_json::from_str("\"Failed\"").unwrap(),
+                        ::serde_json::from_str("\"Succeeded\"").unwrap(),
+                    ]
+                        .into_iter()
+                        .collect(),
+                ),
+                ..::std::default::Default::default()
+            };
+            schema.subschemas().not = Some(::std::boxed::Box::new(not.into()));
+            schema.into()
+        }
+    }
     ///Request body for starting a conversion.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct CreateConversionSettings {
         pub settings: ConversionSettings,
     }
@@ -268,7 +355,14 @@ pub mod types {
         }
     }
     ///Request body for creating a rendering session: lease time and server size.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct CreateSessionSettings {
         ///Requested lease time in minutes, counted from the moment the session becomes 'Ready'; from 0 to 1440.
         #[serde(rename = "maxLeaseTimeMinutes")]
@@ -281,7 +375,14 @@ pub mod types {
         }
     }
     ///An error reported by the service, possibly with nested details.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct Error {
         ///Machine-readable error code.
         pub code: ::std::string::String,
@@ -303,7 +404,14 @@ pub mod types {
         }
     }
     ///Body returned when a request fails.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ErrorResponse {
         pub error: Error,
     }
@@ -313,7 +421,14 @@ pub mod types {
         }
     }
     ///State and settings of a rendering session.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct SessionProperties {
         ///TCP port on which the session serves the ArrInspector diagnostics tool.
         #[serde(
@@ -367,7 +482,14 @@ pub mod types {
         }
     }
     ///Server size of the session, which bounds how many polygons it can render. See [server sizes](https://docs.microsoft.com/azure/remote-rendering/reference/vm-sizes).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(untagged)]
     pub enum SessionSize {
         Known(SessionSizeKnown),
@@ -394,7 +516,8 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd
+        PartialOrd,
+        schemars::JsonSchema
     )]
     pub enum SessionSizeKnown {
         Standard,
@@ -472,8 +595,41 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    impl ::schemars::JsonSchema for SessionSizeOther {
+        fn schema_name() -> ::std::string::String {
+            "SessionSizeOther".to_string()
+        }
+        fn json_schema(
+            r#gen: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    r#gen,
+                )
+                .into_object();
+            let not = ::schemars::schema::SchemaObject {
+                enum_values: ::std::option::Option::Some(
+                    [
+                        ::serde_json::from_str("\"Standard\"").unwrap(),
+                        ::serde_json::from_str("\"Premium\"").unwrap(),
+                    ]
+                        .into_iter()
+                        .collect(),
+                ),
+                ..::std::default::Default::default()
+            };
+            schema.subschemas().not = Some(::std::boxed::Box::new(not.into()));
+            schema.into()
+        }
+    }
     ///Lifecycle state of a rendering session; 'Error', 'Expired' and 'Stopped' are final.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(untagged)]
     pub enum SessionStatus {
         Known(SessionStatusKnown),
@@ -500,7 +656,8 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd
+        PartialOrd,
+        schemars::JsonSchema
     )]
     pub enum SessionStatusKnown {
         Error,
@@ -595,8 +752,44 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    impl ::schemars::JsonSchema for SessionStatusOther {
+        fn schema_name() -> ::std::string::String {
+            "SessionStatusOther".to_string()
+        }
+        fn json_schema(
+            r#gen: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    r#gen,
+                )
+                .into_object();
+            let not = ::schemars::schema::SchemaObject {
+                enum_values: ::std::option::Option::Some(
+                    [
+                        ::serde_json::from_str("\"Error\"").unwrap(),
+                        ::serde_json::from_str("\"Expired\"").unwrap(),
+                        ::serde_json::from_str("\"Starting\"").unwrap(),
+                        ::serde_json::from_str("\"Ready\"").unwrap(),
+                        ::serde_json::from_str("\"Stopped\"").unwrap(),
+                    ]
+                        .into_iter()
+                        .collect(),
+                ),
+                ..::std::default::Default::default()
+            };
+            schema.subschemas().not = Some(::std::boxed::Box::new(not.into()));
+            schema.into()
+        }
+    }
     ///A page of rendering sessions.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct SessionsList {
         ///URL of the next page of sessions, absent on the last page. Request it with the same authentication as any other call to this API.
         #[serde(
@@ -613,7 +806,14 @@ pub mod types {
         }
     }
     ///Request body for changing the lease time of a rendering session.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct UpdateSessionSettings {
         ///New total lease time in minutes, counted from the moment the session became 'Ready'. Must exceed the current maxLeaseTimeMinutes and stay below 1440.
         #[serde(rename = "maxLeaseTimeMinutes")]
@@ -2948,3 +3148,9 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+
+/// The API version this module speaks: `info.version` of `spec/swagger/arr-2021-01-01.json`.
+pub const API_VERSION: &str = "2021-01-01";
+/// Whether operations send [`API_VERSION`] as the `api-version` query parameter
+/// (`false` for a protocol versioned by its path, such as v1).
+pub const API_VERSION_IN_QUERY: bool = true;

@@ -10,7 +10,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`Conversion`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct Conversion {
         #[serde(
             rename = "creationTime",
@@ -34,7 +41,14 @@ pub mod types {
         }
     }
     ///`ConversionInputSettings`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionInputSettings {
         #[serde(
             rename = "blobPrefix",
@@ -59,7 +73,15 @@ pub mod types {
         }
     }
     ///`ConversionOutput`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionOutput {
         #[serde(
             rename = "outputAssetUri",
@@ -73,7 +95,14 @@ pub mod types {
         }
     }
     ///`ConversionOutputSettings`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionOutputSettings {
         #[serde(
             rename = "blobPrefix",
@@ -99,7 +128,14 @@ pub mod types {
         }
     }
     ///Request body for starting a conversion.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionRequest {
         pub settings: ConversionSettings,
     }
@@ -109,7 +145,14 @@ pub mod types {
         }
     }
     ///Input and output locations of a conversion.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ConversionSettings {
         #[serde(rename = "inputLocation")]
         pub input_location: ConversionInputSettings,
@@ -122,7 +165,14 @@ pub mod types {
         }
     }
     ///`ConversionStatus`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     #[serde(untagged)]
     pub enum ConversionStatus {
         Known(ConversionStatusKnown),
@@ -149,7 +199,8 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd
+        PartialOrd,
+        schemars::JsonSchema
     )]
     pub enum ConversionStatusKnown {
         UnknownError,
@@ -252,8 +303,46 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    impl ::schemars::JsonSchema for ConversionStatusOther {
+        fn schema_name() -> ::std::string::String {
+            "ConversionStatusOther".to_string()
+        }
+        fn json_schema(
+            r#gen: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = <::std::string::String as ::schemars::JsonSchema>::json_schema(
+                    r#gen,
+                )
+                .into_object();
+            let not = ::schemars::schema::SchemaObject {
+                enum_values: ::std::option::Option::Some(
+                    [
+                        ::serde_json::from_str("\"UnknownError\"").unwrap(),
+                        ::serde_json::from_str("\"NotFound\"").unwrap(),
+                        ::serde_json::from_str("\"Created\"").unwrap(),
+                        ::serde_json::from_str("\"Running\"").unwrap(),
+                        ::serde_json::from_str("\"Aborted\"").unwrap(),
+                        ::serde_json::from_str("\"Failure\"").unwrap(),
+                        ::serde_json::from_str("\"Success\"").unwrap(),
+                    ]
+                        .into_iter()
+                        .collect(),
+                ),
+                ..::std::default::Default::default()
+            };
+            schema.subschemas().not = Some(::std::boxed::Box::new(not.into()));
+            schema.into()
+        }
+    }
     ///`CreateSessionBody`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct CreateSessionBody {
         #[serde(rename = "maxLeaseTimeMinutes")]
         pub max_lease_time_minutes: i64,
@@ -265,7 +354,15 @@ pub mod types {
         }
     }
     ///`Error`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct Error {
         ///Machine-readable error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -288,7 +385,15 @@ pub mod types {
         }
     }
     ///`ErrorResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct ErrorResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -299,7 +404,14 @@ pub mod types {
         }
     }
     ///`GetConversionsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct GetConversionsResponse {
         pub conversions: ::std::vec::Vec<Conversion>,
         ///URL of the next page of conversions; fetch it with the same Authorization header.
@@ -315,7 +427,15 @@ pub mod types {
         }
     }
     ///`SessionProperties`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct SessionProperties {
         #[serde(
             rename = "arrInspectorPort",
@@ -375,7 +495,8 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd
+        PartialOrd,
+        schemars::JsonSchema
     )]
     pub enum SessionPropertiesSize {
         Standard,
@@ -428,7 +549,8 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd
+        PartialOrd,
+        schemars::JsonSchema
     )]
     pub enum SessionSize {
         Standard,
@@ -481,7 +603,8 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd
+        PartialOrd,
+        schemars::JsonSchema
     )]
     pub enum SessionStatus {
         Error,
@@ -533,7 +656,15 @@ pub mod types {
         }
     }
     ///`SessionsList`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct SessionsList {
         ///URL of the next page of sessions; fetch it with the same Authorization header.
         #[serde(
@@ -550,7 +681,14 @@ pub mod types {
         }
     }
     ///`UpdateSessionBody`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct UpdateSessionBody {
         #[serde(rename = "maxLeaseTimeMinutes")]
         pub max_lease_time_minutes: i64,
@@ -2893,3 +3031,9 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+
+/// The API version this module speaks: `info.version` of `spec/swagger/arr-2021-01-01-preview.json`.
+pub const API_VERSION: &str = "2021-01-01-preview";
+/// Whether operations send [`API_VERSION`] as the `api-version` query parameter
+/// (`false` for a protocol versioned by its path, such as v1).
+pub const API_VERSION_IN_QUERY: bool = true;

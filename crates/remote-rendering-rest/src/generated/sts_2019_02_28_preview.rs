@@ -10,7 +10,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///Body of a successful token request.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
     pub struct StsTokenResponseMessage {
         ///The issued access token, to be sent as a bearer token to Mixed Reality services.
         #[serde(rename = "AccessToken")]
@@ -311,3 +318,9 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+
+/// The API version this module speaks: `info.version` of `spec/swagger/sts-2019-02-28-preview.json`.
+pub const API_VERSION: &str = "2019-02-28-preview";
+/// Whether operations send [`API_VERSION`] as the `api-version` query parameter
+/// (`false` for a protocol versioned by its path, such as v1).
+pub const API_VERSION_IN_QUERY: bool = true;

@@ -39,14 +39,14 @@ const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(10);
 type Captured = Arc<Mutex<Vec<Value>>>;
 
 /// A capture server: records every request and replies with a canned answer.
-struct CaptureServer {
-    base_url: String,
+pub(crate) struct CaptureServer {
+    pub(crate) base_url: String,
     captured: Captured,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl CaptureServer {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let captured = Captured::default();
         let router = axum::Router::new()
             .fallback(capture)
@@ -63,6 +63,11 @@ impl CaptureServer {
             captured,
             task,
         }
+    }
+
+    /// Every request the server saw, in order.
+    pub(crate) fn requests(&self) -> Vec<Value> {
+        self.captured.lock().expect("capture lock").clone()
     }
 
     /// The one request the server saw.
@@ -91,7 +96,7 @@ impl Drop for CaptureServer {
     }
 }
 
-fn http_client() -> reqwest::Client {
+pub(crate) fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(5))
@@ -99,15 +104,15 @@ fn http_client() -> reqwest::Client {
         .expect("reqwest client")
 }
 
-fn auth() -> RequestAuth {
+pub(crate) fn auth() -> RequestAuth {
     RequestAuth::bearer(TOKEN).expect("token is a valid header value")
 }
 
-fn account() -> uuid::Uuid {
+pub(crate) fn account() -> uuid::Uuid {
     ACCOUNT.parse().expect("fixed account id")
 }
 
-async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
+pub(crate) async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(EXCHANGE_TIMEOUT, future)
         .await
         .expect("the exchange with the capture server timed out")
@@ -193,7 +198,7 @@ fn conversion(id: &str, status: &str) -> Value {
     })
 }
 
-fn json_reply(status: StatusCode, body: Value) -> Response {
+pub(crate) fn json_reply(status: StatusCode, body: Value) -> Response {
     (
         status,
         [("content-type", "application/json"), ("ms-cv", "cv-ok")],
@@ -249,7 +254,8 @@ fn reply(method: &Method, path: &str) -> Response {
         ("GET", ["accounts", _, "conversions", id]) => {
             json_reply(StatusCode::OK, conversion(id, "Running"))
         }
-        ("GET", ["Accounts", _, "token"]) => json_reply(
+        (_, ["v1", ..]) => crate::wire_v1::reply(method, &segments[1..]),
+        ("GET", ["Accounts" | "accounts", _, "token"]) => json_reply(
             StatusCode::OK,
             json!({ "AccessToken": "sts-access-token" }),
         ),
