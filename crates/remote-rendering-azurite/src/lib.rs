@@ -1,0 +1,219 @@
+//! Test harness for Azurite, Microsoft's open-source Azure Blob Storage emulator.
+//!
+//! A crate of its own (dev-only, `publish = false`) rather than a `testing` feature of the storage
+//! crate: any crate's tests (the emulator's, the CLI's) can start Azurite without depending on the
+//! storage stack, and no feature of a published crate exists only for tests.
+//!
+//! [`Azurite::start`] runs the Azurite that `npm ci` installed in the workspace's `node_modules`
+//! (pinned in the top-level `package.json`): the Blob service only, in memory, on a free loopback
+//! port, always with `--disableTelemetry` (otherwise Azurite contacts a remote host; tests talk to
+//! loopback only). The process is killed when the [`Azurite`] value is dropped.
+//!
+//! Where `node` or Azurite is missing, [`Azurite::start`] returns [`Unavailable`]; tests call
+//! [`Azurite::start_or_skip`], which skips with a clear message on a developer machine and panics
+//! when the environment variable `CI` is set.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The account name Azurite serves by default (public, documented well-known development value).
+pub const ACCOUNT_NAME: &str = "devstoreaccount1";
+
+/// The account key Azurite accepts for [`ACCOUNT_NAME`] (public, documented well-known development
+/// value; it protects nothing).
+pub const ACCOUNT_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// How long Azurite may take to accept connections after starting.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Why Azurite could not be started.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Unavailable {
+    /// `node` is not on `PATH`.
+    NodeMissing,
+    /// Azurite is not installed in the workspace's `node_modules` (run `npm ci` at the root).
+    AzuriteMissing {
+        /// Where the Blob service's entry point was looked for.
+        looked_for: PathBuf,
+    },
+    /// Azurite started but did not become ready, or could not be spawned.
+    Failed(String),
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NodeMissing => write!(f, "`node` is not on PATH"),
+            Self::AzuriteMissing { looked_for } => write!(
+                f,
+                "Azurite is not installed ({} is missing); run `npm ci` at the workspace root",
+                looked_for.display()
+            ),
+            Self::Failed(why) => write!(f, "Azurite did not start: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// A running Azurite Blob service on loopback; killed on drop.
+#[derive(Debug)]
+pub struct Azurite {
+    child: Child,
+    port: u16,
+    // Azurite writes its debug log and (unused, in-memory mode) metadata location here.
+    _workdir: tempfile::TempDir,
+}
+
+impl Azurite {
+    /// Starts Azurite's Blob service, or tells why it cannot.
+    pub fn start() -> Result<Self, Unavailable> {
+        let entry = blob_entry_point()?;
+        which_node()?;
+        let mut last_error = String::new();
+        // The free port is found by binding port 0 and releasing it; another process may take it
+        // in between, so a failed start is retried on a new port.
+        for _ in 0..3 {
+            match Self::spawn(&entry) {
+                Ok(azurite) => return Ok(azurite),
+                Err(why) => last_error = why,
+            }
+        }
+        Err(Unavailable::Failed(last_error))
+    }
+
+    /// Starts Azurite; where it is unavailable, prints why and returns `None` so the test can
+    /// skip, except under CI (the `CI` environment variable is set), where it panics.
+    pub fn start_or_skip(test: &str) -> Option<Self> {
+        match Self::start() {
+            Ok(azurite) => Some(azurite),
+            Err(why) if std::env::var_os("CI").is_some() => {
+                panic!("{test}: Azurite is required under CI: {why}")
+            }
+            Err(why) => {
+                eprintln!("SKIPPED {test}: {why}");
+                None
+            }
+        }
+    }
+
+    fn spawn(entry: &Path) -> Result<Self, String> {
+        let port = free_loopback_port().map_err(|e| format!("no free port: {e}"))?;
+        let workdir = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
+        let child = Command::new("node")
+            .arg(entry)
+            .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
+            .arg("--location")
+            .arg(workdir.path())
+            .args([
+                "--inMemoryPersistence",
+                "--disableTelemetry",
+                "--skipApiVersionCheck",
+                "--loose",
+                "--silent",
+            ])
+            .current_dir(workdir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot spawn node: {e}"))?;
+        let mut azurite = Self {
+            child,
+            port,
+            _workdir: workdir,
+        };
+        azurite.wait_ready()?;
+        Ok(azurite)
+    }
+
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let address = SocketAddr::from(([127, 0, 0, 1], self.port));
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("exited early with {status}"));
+            }
+            if answers_http(address) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!("not ready after {READY_TIMEOUT:?}"))
+    }
+
+    /// The loopback port the Blob service listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The Blob endpoint in Azurite's path style: `http://127.0.0.1:PORT/devstoreaccount1`.
+    pub fn blob_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}/{ACCOUNT_NAME}", self.port)
+    }
+}
+
+impl Drop for Azurite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// True once something on `address` answers an HTTP request with a status line.
+fn answers_http(address: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(500)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = "GET /devstoreaccount1?comp=list HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 ")
+}
+
+fn free_loopback_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+fn which_node() -> Result<(), Unavailable> {
+    let found = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|status| status.success())
+        .unwrap_or(false);
+    if found {
+        Ok(())
+    } else {
+        Err(Unavailable::NodeMissing)
+    }
+}
+
+/// The Blob service's entry point inside the workspace's `node_modules`.
+fn blob_entry_point() -> Result<PathBuf, Unavailable> {
+    let root = workspace_root();
+    let entry = root.join("node_modules/azurite/dist/src/blob/main.js");
+    if entry.is_file() {
+        Ok(entry)
+    } else {
+        Err(Unavailable::AzuriteMissing { looked_for: entry })
+    }
+}
+
+/// The workspace root: the nearest ancestor of this crate holding `package.json`.
+fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|dir| dir.join("package.json").is_file())
+        .unwrap_or(here)
+        .to_path_buf()
+}
