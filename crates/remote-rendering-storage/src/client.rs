@@ -24,7 +24,10 @@ pub struct BlobStorage {
 
 impl BlobStorage {
     /// A client for `endpoint`, authorizing every request with `credential`.
-    pub fn new(endpoint: BlobEndpoint, credential: StorageCredential) -> Result<Self, StorageError> {
+    pub fn new(
+        endpoint: BlobEndpoint,
+        credential: StorageCredential,
+    ) -> Result<Self, StorageError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(Duration::from_secs(120))

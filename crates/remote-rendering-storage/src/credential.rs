@@ -46,9 +46,10 @@ impl SasToken {
     pub fn new(query: &str) -> Result<Self, StorageError> {
         let query = query.trim().trim_start_matches('?');
         let well_formed = !query.is_empty()
-            && query
-                .split('&')
-                .all(|pair| pair.split_once('=').is_some_and(|(name, _)| !name.is_empty()));
+            && query.split('&').all(|pair| {
+                pair.split_once('=')
+                    .is_some_and(|(name, _)| !name.is_empty())
+            });
         if !well_formed {
             return Err(StorageError::InvalidSas);
         }

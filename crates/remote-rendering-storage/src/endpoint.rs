@@ -77,8 +77,12 @@ impl BlobEndpoint {
             .split('/')
             .map(|segment| utf8_percent_encode(segment, SEGMENT).to_string())
             .collect();
-        Url::parse(&format!("{}/{container}/{}", self.base_str(), encoded.join("/")))
-            .map_err(|e| StorageError::InvalidUrl(e.to_string()))
+        Url::parse(&format!(
+            "{}/{container}/{}",
+            self.base_str(),
+            encoded.join("/")
+        ))
+        .map_err(|e| StorageError::InvalidUrl(e.to_string()))
     }
 
     fn base_str(&self) -> &str {
@@ -98,6 +102,8 @@ fn validate_container(container: &str) -> Result<(), StorageError> {
     if valid {
         Ok(())
     } else {
-        Err(StorageError::InvalidUrl(format!("container name {container:?}")))
+        Err(StorageError::InvalidUrl(format!(
+            "container name {container:?}"
+        )))
     }
 }

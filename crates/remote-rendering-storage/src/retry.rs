@@ -42,7 +42,10 @@ impl RetryPolicy {
     /// blocks do not retry in lockstep.
     pub(crate) fn delay(&self, failures: u32) -> Duration {
         let doubling = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-        let base = self.initial_delay.saturating_mul(doubling).min(self.max_delay);
+        let base = self
+            .initial_delay
+            .saturating_mul(doubling)
+            .min(self.max_delay);
         let jitter = rand::rng().random_range(0.75..=1.25);
         base.mul_f64(jitter).min(self.max_delay)
     }

@@ -123,9 +123,15 @@ mod tests {
     fn string_to_sign_follows_the_documented_layout() {
         let mut headers = HeaderMap::new();
         headers.insert("x-ms-version", HeaderValue::from_static("2023-11-03"));
-        headers.insert("x-ms-date", HeaderValue::from_static("Fri, 26 Jun 2015 23:39:12 GMT"));
+        headers.insert(
+            "x-ms-date",
+            HeaderValue::from_static("Fri, 26 Jun 2015 23:39:12 GMT"),
+        );
         headers.insert("content-type", HeaderValue::from_static("application/xml"));
-        let url = url::Url::parse("http://127.0.0.1:1/devstoreaccount1/c/a%20b?restype=container&comp=list&prefix=x").unwrap();
+        let url = url::Url::parse(
+            "http://127.0.0.1:1/devstoreaccount1/c/a%20b?restype=container&comp=list&prefix=x",
+        )
+        .unwrap();
         let s = string_to_sign("PUT", &headers, 5, "devstoreaccount1", &url);
         assert_eq!(
             s,

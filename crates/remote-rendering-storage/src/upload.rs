@@ -70,7 +70,10 @@ impl UploadOptions {
     }
 
     /// Sets the progress callback.
-    pub fn with_progress(mut self, progress: impl Fn(UploadProgress) + Send + Sync + 'static) -> Self {
+    pub fn with_progress(
+        mut self,
+        progress: impl Fn(UploadProgress) + Send + Sync + 'static,
+    ) -> Self {
         self.progress = Some(Arc::new(progress));
         self
     }
@@ -202,7 +205,13 @@ impl BlobStorage {
     ) -> Result<ModelUpload, StorageError> {
         let folder = model_file
             .parent()
-            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
             .ok_or_else(|| StorageError::io("reading", model_file, not_a_file()))?;
         if !model_file.is_file() {
             return Err(StorageError::io("reading", model_file, not_a_file()));
@@ -264,7 +273,8 @@ impl BlobStorage {
             }
             match in_flight.join_next().await {
                 Some(joined) => {
-                    let staged = joined.map_err(|e| StorageError::Protocol(format!("upload task: {e}")))??;
+                    let staged = joined
+                        .map_err(|e| StorageError::Protocol(format!("upload task: {e}")))??;
                     tracker.add(staged);
                 }
                 None => break,
@@ -326,9 +336,14 @@ fn list_files(folder: &Path) -> Result<Vec<(PathBuf, String, u64)>, StorageError
             .path()
             .strip_prefix(folder)
             .expect("walkdir yields paths under its root");
-        let parts: Option<Vec<&str>> = relative.components().map(|c| c.as_os_str().to_str()).collect();
+        let parts: Option<Vec<&str>> = relative
+            .components()
+            .map(|c| c.as_os_str().to_str())
+            .collect();
         let relative = parts
-            .ok_or_else(|| StorageError::InvalidUrl(format!("file name {relative:?} is not UTF-8")))?
+            .ok_or_else(|| {
+                StorageError::InvalidUrl(format!("file name {relative:?} is not UTF-8"))
+            })?
             .join("/");
         let size = entry
             .metadata()
