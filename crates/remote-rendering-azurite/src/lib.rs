@@ -66,7 +66,8 @@ impl std::error::Error for Unavailable {}
 pub struct Azurite {
     child: Child,
     port: u16,
-    // Azurite writes its debug log and (unused, in-memory mode) metadata location here.
+    // Azurite's working folder (it refuses `--location` with `--inMemoryPersistence`, so
+    // anything it writes lands in its current folder) and its captured stderr.
     _workdir: tempfile::TempDir,
 }
 
@@ -87,11 +88,13 @@ impl Azurite {
         Err(Unavailable::Failed(last_error))
     }
 
-    /// Starts Azurite; where it is unavailable, prints why and returns `None` so the test can
-    /// skip, except under CI (the `CI` environment variable is set), where it panics.
+    /// Starts Azurite; where `node` or Azurite is not installed, prints why and returns `None`
+    /// so the test can skip, except under CI (the `CI` environment variable is set), where it
+    /// panics. An installed Azurite that fails to start always panics.
     pub fn start_or_skip(test: &str) -> Option<Self> {
         match Self::start() {
             Ok(azurite) => Some(azurite),
+            Err(why @ Unavailable::Failed(_)) => panic!("{test}: {why}"),
             Err(why) if std::env::var_os("CI").is_some() => {
                 panic!("{test}: Azurite is required under CI: {why}")
             }
@@ -105,11 +108,12 @@ impl Azurite {
     fn spawn(entry: &Path) -> Result<Self, String> {
         let port = free_loopback_port().map_err(|e| format!("no free port: {e}"))?;
         let workdir = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
+        let stderr_path = workdir.path().join("stderr.log");
+        let stderr = std::fs::File::create(&stderr_path)
+            .map_err(|e| format!("cannot create {}: {e}", stderr_path.display()))?;
         let child = Command::new("node")
             .arg(entry)
             .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
-            .arg("--location")
-            .arg(workdir.path())
             .args([
                 "--inMemoryPersistence",
                 "--disableTelemetry",
@@ -120,7 +124,7 @@ impl Azurite {
             .current_dir(workdir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .map_err(|e| format!("cannot spawn node: {e}"))?;
         let mut azurite = Self {
@@ -128,8 +132,13 @@ impl Azurite {
             port,
             _workdir: workdir,
         };
-        azurite.wait_ready()?;
-        Ok(azurite)
+        match azurite.wait_ready() {
+            Ok(()) => Ok(azurite),
+            Err(why) => {
+                let said = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                Err(format!("{why}; stderr: {}", said.trim()))
+            }
+        }
     }
 
     fn wait_ready(&mut self) -> Result<(), String> {

@@ -44,8 +44,15 @@ fn main() {
     let folder = tempfile::tempdir().expect("temporary folder");
     let total = make_model_folder(folder.path());
     let azurite = Azurite::start().expect("Azurite (run `npm ci` at the workspace root)");
-    println!("upload-bench: {} MiB folder to Azurite {}", total / MIB, azurite.blob_endpoint());
-    println!("machine: {} cores (shared with other builds; figures are indicative)", cores());
+    println!(
+        "upload-bench: {} MiB folder to Azurite {}",
+        total / MIB,
+        azurite.blob_endpoint()
+    );
+    println!(
+        "machine: {} cores (shared with other builds; figures are indicative)",
+        cores()
+    );
 
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let (ours_secs, ours_peak_kib) = runtime.block_on(upload_ours(&azurite, folder.path()));
@@ -111,9 +118,23 @@ fn upload_python(azurite: &Azurite, folder: &Path) -> Result<(f64, u64), String>
     if !python.is_file() {
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
-    run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PYTHON_SDK]))?;
+    run(Command::new(&python).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        PYTHON_SDK,
+    ]))?;
     let output = Command::new(&python)
-        .args(["-c", PYTHON_UPLOAD, &azurite.blob_endpoint(), ACCOUNT_NAME, ACCOUNT_KEY, "bench-python"])
+        .args([
+            "-c",
+            PYTHON_UPLOAD,
+            &azurite.blob_endpoint(),
+            ACCOUNT_NAME,
+            ACCOUNT_KEY,
+            "bench-python",
+        ])
         .arg(folder)
         .args([PARALLELISM.to_string(), BLOCK.to_string()])
         .output()
@@ -123,14 +144,20 @@ fn upload_python(azurite: &Azurite, folder: &Path) -> Result<(f64, u64), String>
     }
     let text = String::from_utf8_lossy(&output.stdout);
     let mut fields = text.split_whitespace();
-    let secs = fields.next().and_then(|s| s.parse().ok()).ok_or("no time printed")?;
+    let secs = fields
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or("no time printed")?;
     let peak = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0);
     Ok((secs, peak))
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
     let status = command.status().map_err(|e| e.to_string())?;
-    status.success().then_some(()).ok_or_else(|| format!("{command:?} failed: {status}"))
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("{command:?} failed: {status}"))
 }
 
 fn venv_dir() -> PathBuf {

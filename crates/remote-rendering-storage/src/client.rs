@@ -205,6 +205,12 @@ impl BlobStorage {
         let mut request = reqwest::Request::new(method, url);
         *request.headers_mut() = headers;
         if let Some(body) = body {
+            // Explicit, so that an empty body is still sent as `Content-Length: 0` (the service
+            // refuses a `Put Blob` without it).
+            request.headers_mut().insert(
+                reqwest::header::CONTENT_LENGTH,
+                HeaderValue::from(body.len()),
+            );
             *request.body_mut() = Some(body.into());
         }
         match &self.credential {

@@ -33,7 +33,9 @@ impl CuttingProxy {
             while let Ok((client, _)) = listener.accept().await {
                 let (left, done, sent) = (left.clone(), done.clone(), sent.clone());
                 tokio::spawn(async move {
-                    let upstream = TcpStream::connect(("127.0.0.1", upstream_port)).await.unwrap();
+                    let upstream = TcpStream::connect(("127.0.0.1", upstream_port))
+                        .await
+                        .unwrap();
                     relay(client, upstream, cut_after, left, done, sent).await;
                 });
             }
@@ -47,7 +49,11 @@ impl CuttingProxy {
     }
 
     fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}/{}", self.port, remote_rendering_azurite::ACCOUNT_NAME)
+        format!(
+            "http://127.0.0.1:{}/{}",
+            self.port,
+            remote_rendering_azurite::ACCOUNT_NAME
+        )
     }
 }
 
@@ -120,11 +126,21 @@ async fn cut_connections_are_retried_into_a_complete_blob() {
         .upload_file(&path, "cut", "m/model.glb", &options())
         .await
         .unwrap();
-    assert_eq!(proxy.cuts_done.load(Ordering::SeqCst), 3, "the proxy cut the upload 3 times");
+    assert_eq!(
+        proxy.cuts_done.load(Ordering::SeqCst),
+        3,
+        "the proxy cut the upload 3 times"
+    );
 
     let back = local.path().join("back.glb");
-    direct.download_blob("cut", "m/model.glb", &back).await.unwrap();
-    assert!(std::fs::read(&back).unwrap() == content, "blob differs after retried blocks");
+    direct
+        .download_blob("cut", "m/model.glb", &back)
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read(&back).unwrap() == content,
+        "blob differs after retried blocks"
+    );
 }
 
 #[tokio::test]
@@ -136,8 +152,11 @@ async fn a_failed_upload_run_again_leaves_a_complete_blob() {
     direct.create_container("again").await.unwrap();
     let proxy = CuttingProxy::start(azurite.port(), 3 * 1024 * 1024, 1).await;
     // No retries: the cut surfaces as a transport error.
-    let through_proxy = key_client(endpoint_at(&proxy.endpoint()))
-        .with_retry(RetryPolicy::new(1, Duration::ZERO, Duration::ZERO));
+    let through_proxy = key_client(endpoint_at(&proxy.endpoint())).with_retry(RetryPolicy::new(
+        1,
+        Duration::ZERO,
+        Duration::ZERO,
+    ));
     let local = tempfile::tempdir().unwrap();
     let content = bytes(22, 12 * 1024 * 1024);
     let path = local.path().join("model.fbx");
@@ -150,7 +169,11 @@ async fn a_failed_upload_run_again_leaves_a_complete_blob() {
     assert!(matches!(error, StorageError::Transport(_)), "{error:?}");
     assert!(error.is_transient());
     let missing = direct.get_blob("again", "model.fbx").await.unwrap_err();
-    assert_eq!(missing.status(), Some(404), "nothing committed by the failed run");
+    assert_eq!(
+        missing.status(),
+        Some(404),
+        "nothing committed by the failed run"
+    );
 
     // The proxy has no cuts left: the same upload run again completes the blob.
     assert_eq!(proxy.cuts_left.load(Ordering::SeqCst), 0);
@@ -159,6 +182,12 @@ async fn a_failed_upload_run_again_leaves_a_complete_blob() {
         .await
         .unwrap();
     let back = local.path().join("back.fbx");
-    direct.download_blob("again", "model.fbx", &back).await.unwrap();
-    assert!(std::fs::read(&back).unwrap() == content, "blob differs after the second run");
+    direct
+        .download_blob("again", "model.fbx", &back)
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read(&back).unwrap() == content,
+        "blob differs after the second run"
+    );
 }
