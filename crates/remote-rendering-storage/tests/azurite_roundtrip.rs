@@ -52,7 +52,7 @@ async fn model_folder_round_trips_byte_for_byte() {
     assert_eq!(upload.relative_input_asset_path, "robot.fbx");
     let total: u64 = files.iter().map(|(_, c)| c.len() as u64).sum();
     assert_eq!(upload.summary.bytes, total);
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     let last = seen.last().expect("progress reported");
     assert_eq!((last.bytes_done, last.bytes_total), (total, total));
     assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
