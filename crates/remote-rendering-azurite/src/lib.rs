@@ -61,26 +61,52 @@ impl std::fmt::Display for Unavailable {
 
 impl std::error::Error for Unavailable {}
 
+/// How to run Azurite.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct AzuriteOptions {
+    /// Serve HTTPS with a fresh self-signed certificate for `127.0.0.1` (see
+    /// [`Azurite::ca_certificate_pem`]) and accept Entra bearer tokens (`--oauth basic`: Azurite
+    /// checks a token's issuer, audience and validity times, not its signature). Azurite refuses
+    /// bearer tokens over plain HTTP.
+    pub https_with_oauth: bool,
+}
+
+impl AzuriteOptions {
+    /// HTTPS with a self-signed certificate, and bearer tokens accepted.
+    pub fn https_with_oauth() -> Self {
+        Self {
+            https_with_oauth: true,
+        }
+    }
+}
+
 /// A running Azurite Blob service on loopback; killed on drop.
 #[derive(Debug)]
 pub struct Azurite {
     child: Child,
     port: u16,
+    ca_certificate_pem: Option<String>,
     // Azurite's working folder (it refuses `--location` with `--inMemoryPersistence`, so
     // anything it writes lands in its current folder) and its captured stderr.
     _workdir: tempfile::TempDir,
 }
 
 impl Azurite {
-    /// Starts Azurite's Blob service, or tells why it cannot.
+    /// Starts Azurite's Blob service over plain HTTP, or tells why it cannot.
     pub fn start() -> Result<Self, Unavailable> {
+        Self::start_with(&AzuriteOptions::default())
+    }
+
+    /// Starts Azurite's Blob service with `options`, or tells why it cannot.
+    pub fn start_with(options: &AzuriteOptions) -> Result<Self, Unavailable> {
         let entry = blob_entry_point()?;
         which_node()?;
         let mut last_error = String::new();
         // The free port is found by binding port 0 and releasing it; another process may take it
         // in between, so a failed start is retried on a new port.
         for _ in 0..3 {
-            match Self::spawn(&entry) {
+            match Self::spawn(&entry, options) {
                 Ok(azurite) => return Ok(azurite),
                 Err(why) => last_error = why,
             }
@@ -92,7 +118,12 @@ impl Azurite {
     /// so the test can skip, except under CI (the `CI` environment variable is set), where it
     /// panics. An installed Azurite that fails to start always panics.
     pub fn start_or_skip(test: &str) -> Option<Self> {
-        match Self::start() {
+        Self::start_or_skip_with(test, &AzuriteOptions::default())
+    }
+
+    /// [`Azurite::start_or_skip`] with `options`.
+    pub fn start_or_skip_with(test: &str, options: &AzuriteOptions) -> Option<Self> {
+        match Self::start_with(options) {
             Ok(azurite) => Some(azurite),
             Err(why @ Unavailable::Failed(_)) => panic!("{test}: {why}"),
             Err(why) if std::env::var_os("CI").is_some() => {
@@ -105,14 +136,27 @@ impl Azurite {
         }
     }
 
-    fn spawn(entry: &Path) -> Result<Self, String> {
+    fn spawn(entry: &Path, options: &AzuriteOptions) -> Result<Self, String> {
         let port = free_loopback_port().map_err(|e| format!("no free port: {e}"))?;
         let workdir = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
         let stderr_path = workdir.path().join("stderr.log");
         let stderr = std::fs::File::create(&stderr_path)
             .map_err(|e| format!("cannot create {}: {e}", stderr_path.display()))?;
-        let child = Command::new("node")
-            .arg(entry)
+        let mut command = Command::new("node");
+        command.arg(entry);
+        let ca_certificate_pem = if options.https_with_oauth {
+            let pem = write_self_signed_certificate(workdir.path())?;
+            command
+                .arg("--cert")
+                .arg(workdir.path().join("cert.pem"))
+                .arg("--key")
+                .arg(workdir.path().join("key.pem"))
+                .args(["--oauth", "basic"]);
+            Some(pem)
+        } else {
+            None
+        };
+        let child = command
             .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
             .args([
                 "--inMemoryPersistence",
@@ -130,6 +174,7 @@ impl Azurite {
         let mut azurite = Self {
             child,
             port,
+            ca_certificate_pem,
             _workdir: workdir,
         };
         match azurite.wait_ready() {
@@ -148,7 +193,12 @@ impl Azurite {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("exited early with {status}"));
             }
-            if answers_http(address) {
+            let ready = if self.ca_certificate_pem.is_some() {
+                TcpStream::connect_timeout(&address, Duration::from_millis(500)).is_ok()
+            } else {
+                answers_http(address)
+            };
+            if ready {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -161,9 +211,20 @@ impl Azurite {
         self.port
     }
 
-    /// The Blob endpoint in Azurite's path style: `http://127.0.0.1:PORT/devstoreaccount1`.
+    /// The Blob endpoint in Azurite's path style: `http://127.0.0.1:PORT/devstoreaccount1`
+    /// (`https` when started with [`AzuriteOptions::https_with_oauth`]).
     pub fn blob_endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}/{ACCOUNT_NAME}", self.port)
+        let scheme = if self.ca_certificate_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}/{ACCOUNT_NAME}", self.port)
+    }
+
+    /// The PEM of the self-signed certificate served over HTTPS, for a client to trust.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_certificate_pem.as_deref()
     }
 }
 
@@ -187,6 +248,18 @@ fn answers_http(address: SocketAddr) -> bool {
     }
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 ")
+}
+
+/// Writes `cert.pem` and `key.pem` for `127.0.0.1` and `localhost` into `dir`; returns the
+/// certificate's PEM.
+fn write_self_signed_certificate(dir: &Path) -> Result<String, String> {
+    let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    let certified = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
+    let cert = certified.cert.pem();
+    std::fs::write(dir.join("cert.pem"), &cert).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("key.pem"), certified.signing_key.serialize_pem())
+        .map_err(|e| e.to_string())?;
+    Ok(cert)
 }
 
 fn free_loopback_port() -> std::io::Result<u16> {

@@ -41,6 +41,13 @@ impl BlobStorage {
         })
     }
 
+    /// Replaces the HTTP client, e.g. to go through a proxy or trust another root certificate.
+    /// Keep timeouts on it: this crate sets a 10 s connect and a 120 s read timeout on its own.
+    pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
     /// Replaces the retry policy (attempts and backoff for transient failures).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
