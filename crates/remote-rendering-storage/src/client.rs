@@ -198,11 +198,7 @@ impl BlobStorage {
         body: Option<Bytes>,
     ) -> Result<reqwest::Request, StorageError> {
         if let StorageCredential::Sas(sas) = &self.credential {
-            let query = match url.query() {
-                Some(existing) => format!("{existing}&{}", sas.as_query()),
-                None => sas.as_query().to_owned(),
-            };
-            url.set_query(Some(&query));
+            url = sas.apply_to(&url);
         }
         headers.insert(
             HeaderName::from_static("x-ms-version"),

@@ -63,6 +63,18 @@ impl SasToken {
         &self.query
     }
 
+    /// `url` with this SAS appended to its query (e.g. a shareable read link). The result holds
+    /// the secret: do not log it.
+    pub fn apply_to(&self, url: &url::Url) -> url::Url {
+        let mut url = url.clone();
+        let query = match url.query() {
+            Some(existing) if !existing.is_empty() => format!("{existing}&{}", self.query),
+            _ => self.query.clone(),
+        };
+        url.set_query(Some(&query));
+        url
+    }
+
     /// The signature value, so errors can scrub it should a server echo it.
     pub(crate) fn signature(&self) -> Option<&str> {
         self.query

@@ -43,7 +43,7 @@
 //!
 //! ```no_run
 //! use remote_rendering_storage::{
-//!     BlobEndpoint, BlobStorage, ContainerSasPermissions, StorageCredential, UploadOptions,
+//!     BlobEndpoint, BlobStorage, SasPermissions, StorageCredential, UploadOptions,
 //!     AccountKey, container_sas,
 //! };
 //! # async fn run(key: &str) -> Result<(), remote_rendering_storage::StorageError> {
@@ -60,7 +60,7 @@
 //!     &endpoint,
 //!     &AccountKey::new(key)?,
 //!     "arrinput",
-//!     ContainerSasPermissions::READ_LIST,
+//!     SasPermissions::READ_LIST,
 //!     None,
 //!     expiry,
 //! )?;
@@ -86,7 +86,7 @@ pub use download::DownloadedBlob;
 pub use endpoint::BlobEndpoint;
 pub use error::StorageError;
 pub use retry::RetryPolicy;
-pub use sas::{ContainerSasPermissions, container_sas};
+pub use sas::{SasPermissions, blob_sas, container_sas};
 pub use upload::{
     ModelUpload, ProgressCallback, UploadOptions, UploadProgress, UploadSummary, UploadedBlob,
 };

@@ -1,4 +1,4 @@
-//! Service SAS tokens for a container, minted from the account key.
+//! Service SAS tokens for a container or a blob, minted from the account key.
 //!
 //! The string-to-sign is the documented one for service SAS versions 2020-12-06 and later
 //! (with `signedSnapshotTime` and `signedEncryptionScope` lines), for the version
@@ -14,10 +14,10 @@ use crate::endpoint::BlobEndpoint;
 use crate::error::StorageError;
 use crate::shared_key::sign;
 
-/// What a container SAS allows.
+/// What a SAS allows. `list` applies to container SAS only.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct ContainerSasPermissions {
+pub struct SasPermissions {
     /// Read blobs' content and properties.
     pub read: bool,
     /// Add blocks to append blobs.
@@ -32,7 +32,13 @@ pub struct ContainerSasPermissions {
     pub list: bool,
 }
 
-impl ContainerSasPermissions {
+impl SasPermissions {
+    /// Read only: e.g. a link to one output blob.
+    pub const READ: Self = Self {
+        read: true,
+        ..Self::NONE
+    };
+
     /// Read + list: what a conversion needs on its input container.
     pub const READ_LIST: Self = Self {
         read: true,
@@ -85,12 +91,45 @@ pub fn container_sas(
     endpoint: &BlobEndpoint,
     key: &AccountKey,
     container: &str,
-    permissions: ContainerSasPermissions,
+    permissions: SasPermissions,
     start: Option<OffsetDateTime>,
     expiry: OffsetDateTime,
 ) -> Result<SasToken, StorageError> {
     // Validates the container name.
     endpoint.container_url(container)?;
+    let resource = format!("/blob/{}/{container}", endpoint.account());
+    service_sas(endpoint, key, &resource, "c", permissions, start, expiry)
+}
+
+/// Mints a service SAS for the one blob `container`/`blob` (`sr=b`), e.g. a read link to a
+/// conversion's output asset ([`SasToken::apply_to`] makes the URL). `list` is refused.
+pub fn blob_sas(
+    endpoint: &BlobEndpoint,
+    key: &AccountKey,
+    container: &str,
+    blob: &str,
+    permissions: SasPermissions,
+    start: Option<OffsetDateTime>,
+    expiry: OffsetDateTime,
+) -> Result<SasToken, StorageError> {
+    // Validates the names.
+    endpoint.blob_url(container, blob)?;
+    if permissions.list {
+        return Err(StorageError::InvalidSas);
+    }
+    let resource = format!("/blob/{}/{container}/{blob}", endpoint.account());
+    service_sas(endpoint, key, &resource, "b", permissions, start, expiry)
+}
+
+fn service_sas(
+    endpoint: &BlobEndpoint,
+    key: &AccountKey,
+    resource: &str,
+    signed_resource: &str,
+    permissions: SasPermissions,
+    start: Option<OffsetDateTime>,
+    expiry: OffsetDateTime,
+) -> Result<SasToken, StorageError> {
     let sp = permissions.letters();
     if sp.is_empty() {
         return Err(StorageError::InvalidSas);
@@ -102,18 +141,17 @@ pub fn container_sas(
     } else {
         "https"
     };
-    let resource = format!("/blob/{}/{container}", endpoint.account());
     // sp, st, se, resource, si, sip, spr, sv, sr, snapshot, ses, rscc, rscd, rsce, rscl, rsct.
     let to_sign = [
         sp.as_str(),
         &st,
         &se,
-        &resource,
+        resource,
         "",
         "",
         spr,
         SERVICE_VERSION,
-        "c",
+        signed_resource,
         "",
         "",
         "",
@@ -130,7 +168,7 @@ pub fn container_sas(
     }
     query.extend([
         ("se", se),
-        ("sr", "c".to_owned()),
+        ("sr", signed_resource.to_owned()),
         ("sp", sp),
         ("spr", spr.to_owned()),
         ("sig", signature),

@@ -5,8 +5,8 @@ mod common;
 use common::{bytes, endpoint, key_client, write};
 use remote_rendering_azurite::{ACCOUNT_KEY, ACCOUNT_NAME};
 use remote_rendering_storage::{
-    AccountKey, BlobStorage, ContainerSasPermissions, StorageCredential, StorageError,
-    UploadOptions, container_sas,
+    AccountKey, BlobStorage, SasPermissions, StorageCredential, StorageError, UploadOptions,
+    container_sas,
 };
 use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
@@ -140,7 +140,7 @@ async fn minted_sas_allows_only_what_it_grants() {
     };
 
     // Input: read + list.
-    let input = sas_client("arrin", ContainerSasPermissions::READ_LIST);
+    let input = sas_client("arrin", SasPermissions::READ_LIST);
     assert_eq!(input.list_blobs("arrin", "m/").await.unwrap().len(), 1);
     let body = input
         .get_blob("arrin", "m/model.fbx")
@@ -167,7 +167,7 @@ async fn minted_sas_allows_only_what_it_grants() {
     );
 
     // Output: write + create + list, no read.
-    let output = sas_client("arrout", ContainerSasPermissions::WRITE_CREATE_LIST);
+    let output = sas_client("arrout", SasPermissions::WRITE_CREATE_LIST);
     output
         .put_blob("arrout", "o/model.arrAsset", bytes(10, 500).into())
         .await
@@ -185,7 +185,7 @@ async fn minted_sas_allows_only_what_it_grants() {
         &endpoint,
         &key,
         "arrin",
-        ContainerSasPermissions::READ_LIST,
+        SasPermissions::READ_LIST,
         None,
         past,
     )
@@ -227,4 +227,54 @@ async fn wrong_key_is_a_clear_error_without_secrets() {
         shown.contains(ACCOUNT_NAME),
         "endpoint shown for diagnosis: {shown}"
     );
+}
+
+#[tokio::test]
+async fn blob_sas_url_reads_that_blob_only() {
+    let Some(azurite) = common::azurite("blob_sas_url_reads_that_blob_only") else {
+        return;
+    };
+    let endpoint = endpoint(&azurite);
+    let admin = key_client(endpoint.clone());
+    admin.create_container("arrout").await.unwrap();
+    let asset = bytes(11, 4096);
+    admin
+        .put_blob("arrout", "Output/robot.arrAsset", asset.clone().into())
+        .await
+        .unwrap();
+    admin
+        .put_blob("arrout", "Output/other.arrAsset", vec![0u8; 10].into())
+        .await
+        .unwrap();
+    let key = AccountKey::new(ACCOUNT_KEY).unwrap();
+    let expiry = OffsetDateTime::now_utc() + Duration::hours(1);
+    let sas = remote_rendering_storage::blob_sas(
+        &endpoint,
+        &key,
+        "arrout",
+        "Output/robot.arrAsset",
+        SasPermissions::READ,
+        None,
+        expiry,
+    )
+    .unwrap();
+
+    // The URL a user would be given: a plain GET reads the blob.
+    let url = sas.apply_to(
+        &endpoint
+            .blob_url("arrout", "Output/robot.arrAsset")
+            .unwrap(),
+    );
+    let response = reqwest::get(url).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), asset.as_slice());
+
+    let holder = BlobStorage::new(endpoint.clone(), StorageCredential::Sas(sas)).unwrap();
+    let other = holder
+        .get_blob("arrout", "Output/other.arrAsset")
+        .await
+        .unwrap_err();
+    assert_eq!(other.status(), Some(403), "blob SAS read another blob");
+    let list = holder.list_blobs("arrout", "").await.unwrap_err();
+    assert_eq!(list.status(), Some(403), "blob SAS listed the container");
 }
