@@ -104,7 +104,7 @@ pub struct UploadedBlob {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UploadSummary {
-    /// The blobs written, in the order uploaded (sorted by name).
+    /// The blobs written, sorted by name.
     pub blobs: Vec<UploadedBlob>,
     /// Bytes uploaded in total.
     pub bytes: u64,
@@ -171,7 +171,9 @@ impl BlobStorage {
     }
 
     /// Uploads every file under `folder` (recursively) as `{prefix}/{relative path}`, with
-    /// forward slashes, files in name order.
+    /// forward slashes, files in name order. Small files (one `Put Blob` each) go up to
+    /// [`UploadOptions::parallelism`] at a time; a large file has the whole parallelism for its
+    /// blocks, so memory stays bounded the same way.
     pub async fn upload_folder(
         &self,
         folder: &Path,
@@ -183,13 +185,40 @@ impl BlobStorage {
         let files = list_files(folder)?;
         let total = files.iter().map(|(_, _, size)| size).sum();
         let tracker = Tracker::new(total, options.progress.clone());
+        let mut small_files = JoinSet::new();
         let mut summary = UploadSummary::default();
         for (path, relative, size) in files {
             let name = format!("{prefix}{relative}");
-            self.upload_one(&path, size, container, &name, options, &tracker)
-                .await?;
             summary.bytes += size;
-            summary.blobs.push(UploadedBlob { name, size });
+            summary.blobs.push(UploadedBlob {
+                name: name.clone(),
+                size,
+            });
+            if size <= options.single_put_max {
+                while small_files.len() >= options.parallelism.max(1) {
+                    join_one(&mut small_files).await?;
+                }
+                let (storage, container, options, tracker) = (
+                    self.clone(),
+                    container.to_owned(),
+                    options.clone(),
+                    tracker.clone(),
+                );
+                small_files.spawn(async move {
+                    storage
+                        .upload_one(&path, size, &container, &name, &options, &tracker)
+                        .await
+                });
+            } else {
+                while !small_files.is_empty() {
+                    join_one(&mut small_files).await?;
+                }
+                self.upload_one(&path, size, container, &name, options, &tracker)
+                    .await?;
+            }
+        }
+        while !small_files.is_empty() {
+            join_one(&mut small_files).await?;
         }
         Ok(summary)
     }
@@ -281,6 +310,14 @@ impl BlobStorage {
             }
         }
         self.put_block_list(&container, &name, &block_ids).await
+    }
+}
+
+/// Waits for one task of `tasks` (not empty) and returns its error, if any.
+async fn join_one(tasks: &mut JoinSet<Result<(), StorageError>>) -> Result<(), StorageError> {
+    match tasks.join_next().await {
+        Some(joined) => joined.map_err(|e| StorageError::Protocol(format!("upload task: {e}")))?,
+        None => Ok(()),
     }
 }
 
