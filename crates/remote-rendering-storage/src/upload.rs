@@ -6,8 +6,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::BytesMut;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::io::AsyncReadExt as _;
 use tokio::task::JoinSet;
 
@@ -123,10 +122,11 @@ pub struct ModelUpload {
     pub relative_input_asset_path: String,
 }
 
-/// Progress shared by an upload's tasks.
+/// Progress shared by an upload's tasks. Adding and reporting happen under one lock so the
+/// callback sees `bytes_done` only grow.
 #[derive(Clone)]
 struct Tracker {
-    done: Arc<AtomicU64>,
+    done: Arc<Mutex<u64>>,
     total: u64,
     callback: Option<ProgressCallback>,
 }
@@ -134,17 +134,21 @@ struct Tracker {
 impl Tracker {
     fn new(total: u64, callback: Option<ProgressCallback>) -> Self {
         Self {
-            done: Arc::new(AtomicU64::new(0)),
+            done: Arc::new(Mutex::new(0)),
             total,
             callback,
         }
     }
 
     fn add(&self, bytes: u64) {
-        let done = self.done.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let mut done = self
+            .done
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *done += bytes;
         if let Some(callback) = &self.callback {
             callback(UploadProgress {
-                bytes_done: done,
+                bytes_done: *done,
                 bytes_total: self.total,
             });
         }
