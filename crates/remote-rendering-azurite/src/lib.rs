@@ -27,6 +27,15 @@ pub const ACCOUNT_NAME: &str = "devstoreaccount1";
 pub const ACCOUNT_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+/// Runs Azurite's Blob entry point (`process.argv` keeps the same shape) and exits once stdin
+/// ends.
+const EXIT_WITH_PARENT_JS: &str = r#"
+process.stdin.on("end", () => process.exit(0));
+process.stdin.on("error", () => process.exit(0));
+process.stdin.resume();
+require(process.env.AZURITE_BLOB_ENTRY);
+"#;
+
 /// How long Azurite may take to accept connections after starting.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -142,8 +151,13 @@ impl Azurite {
         let stderr_path = workdir.path().join("stderr.log");
         let stderr = std::fs::File::create(&stderr_path)
             .map_err(|e| format!("cannot create {}: {e}", stderr_path.display()))?;
+        // Azurite runs under a small wrapper that exits when its stdin closes, i.e. when this
+        // process ends, even killed: no Azurite outlives the tests that started it.
+        let wrapper = workdir.path().join("exit-with-parent.js");
+        std::fs::write(&wrapper, EXIT_WITH_PARENT_JS)
+            .map_err(|e| format!("cannot write {}: {e}", wrapper.display()))?;
         let mut command = Command::new("node");
-        command.arg(entry);
+        command.arg(&wrapper).env("AZURITE_BLOB_ENTRY", entry);
         let ca_certificate_pem = if options.https_with_oauth {
             let pem = write_self_signed_certificate(workdir.path())?;
             command
@@ -166,7 +180,7 @@ impl Azurite {
                 "--silent",
             ])
             .current_dir(workdir.path())
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
