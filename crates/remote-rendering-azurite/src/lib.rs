@@ -7,7 +7,8 @@
 //! [`Azurite::start`] runs the Azurite that `npm ci` installed in the workspace's `node_modules`
 //! (pinned in the top-level `package.json`): the Blob service only, in memory, on a free loopback
 //! port, always with `--disableTelemetry` (otherwise Azurite contacts a remote host; tests talk to
-//! loopback only). The process is killed when the [`Azurite`] value is dropped.
+//! loopback only). The process is killed when the [`Azurite`] value is dropped, and exits by
+//! itself when the test process ends (even killed), so no Azurite outlives its tests.
 //!
 //! Where `node` or Azurite is missing, [`Azurite::start`] returns [`Unavailable`]; tests call
 //! [`Azurite::start_or_skip`], which skips with a clear message on a developer machine and panics
