@@ -1,0 +1,109 @@
+//! Where the Blob service of an account lives, and the URLs of its containers and blobs.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use url::Url;
+
+use crate::error::StorageError;
+
+/// Characters kept as they are in a blob name's path segments (RFC 3986 unreserved).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The Blob endpoint of a storage account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobEndpoint {
+    account: String,
+    base: Url,
+}
+
+impl BlobEndpoint {
+    /// The public-cloud endpoint `https://{account}.blob.core.windows.net`.
+    pub fn for_account(account: &str) -> Result<Self, StorageError> {
+        Self::with_url(account, &format!("https://{account}.blob.core.windows.net"))
+    }
+
+    /// A given endpoint: Azurite's path style `http://127.0.0.1:10000/devstoreaccount1`, or a
+    /// sovereign cloud's `https://{account}.blob.core.chinacloudapi.cn`.
+    pub fn with_url(account: &str, endpoint: &str) -> Result<Self, StorageError> {
+        let valid_account = !account.is_empty()
+            && account
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !valid_account {
+            return Err(StorageError::InvalidUrl(format!(
+                "account name {account:?} (lowercase letters and digits only)"
+            )));
+        }
+        let mut base = Url::parse(endpoint.trim_end_matches('/'))
+            .map_err(|e| StorageError::InvalidUrl(format!("endpoint: {e}")))?;
+        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+            return Err(StorageError::InvalidUrl("endpoint must be http(s)".into()));
+        }
+        base.set_query(None);
+        base.set_fragment(None);
+        Ok(Self {
+            account: account.to_owned(),
+            base,
+        })
+    }
+
+    /// The account name.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The endpoint URL (no trailing slash).
+    pub fn url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The URL of a container, e.g. for a conversion's `storageContainerUri`.
+    pub fn container_url(&self, container: &str) -> Result<Url, StorageError> {
+        validate_container(container)?;
+        Url::parse(&format!("{}/{container}", self.base_str()))
+            .map_err(|e| StorageError::InvalidUrl(e.to_string()))
+    }
+
+    /// The URL of a blob; each `/`-separated part of the name is percent-encoded.
+    pub fn blob_url(&self, container: &str, blob: &str) -> Result<Url, StorageError> {
+        validate_container(container)?;
+        if blob.is_empty() {
+            return Err(StorageError::InvalidUrl("empty blob name".into()));
+        }
+        let encoded: Vec<String> = blob
+            .split('/')
+            .map(|segment| utf8_percent_encode(segment, SEGMENT).to_string())
+            .collect();
+        Url::parse(&format!(
+            "{}/{container}/{}",
+            self.base_str(),
+            encoded.join("/")
+        ))
+        .map_err(|e| StorageError::InvalidUrl(e.to_string()))
+    }
+
+    fn base_str(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+}
+
+/// Container names: 3-63 characters, lowercase letters, digits and single hyphens.
+fn validate_container(container: &str) -> Result<(), StorageError> {
+    let valid = (3..=63).contains(&container.len())
+        && container
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !container.starts_with('-')
+        && !container.ends_with('-')
+        && !container.contains("--");
+    if valid {
+        Ok(())
+    } else {
+        Err(StorageError::InvalidUrl(format!(
+            "container name {container:?}"
+        )))
+    }
+}
