@@ -63,6 +63,11 @@ pub struct EmulatorArgs {
     /// the system temporary directory.
     #[arg(long, requires = "tls")]
     pub ca_cert_path: Option<PathBuf>,
+    /// A storage account linked to the emulated account (repeatable): NAME, or NAME=ENDPOINT to
+    /// read and write its containers there (key from ARR_LINKED_STORAGE_KEY_{NAME} or
+    /// ARR_LINKED_STORAGE_KEY).
+    #[arg(long = "linked-storage", value_name = "NAME[=ENDPOINT]")]
+    pub linked_storage: Vec<crate::LinkedStorageAccount>,
 }
 
 /// Parses `250ms`, `3s`, `2m`, `1h` or a bare number of seconds.
@@ -108,6 +113,9 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
     }
     if args.tls {
         builder = builder.tls();
+    }
+    for account in args.linked_storage {
+        builder = builder.linked_storage(account);
     }
     let emulator = builder.start().await.map_err(|e| e.to_string())?;
 

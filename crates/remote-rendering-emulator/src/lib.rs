@@ -69,6 +69,7 @@ mod faults;
 mod route;
 mod server;
 mod state;
+mod storage;
 mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -82,6 +83,7 @@ use tokio::task::JoinHandle;
 pub use clock::Clock;
 pub use faults::{Fault, Faults};
 pub use route::Route;
+pub use storage::{LinkedStorageAccount, LinkedStorageError};
 
 /// The `api-version` every ARR route requires.
 pub const API_VERSION: &str = "2021-01-01";
@@ -135,6 +137,7 @@ pub struct EmulatorBuilder {
     account_domain: String,
     token_lifetime: Duration,
     identity_issuer: String,
+    linked_storage: Vec<LinkedStorageAccount>,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -152,6 +155,7 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("account_id", &self.account_id)
             .field("account_domain", &self.account_domain)
             .field("token_lifetime", &self.token_lifetime)
+            .field("linked_storage", &self.linked_storage)
             .finish_non_exhaustive()
     }
 }
@@ -172,6 +176,7 @@ impl Default for EmulatorBuilder {
             account_domain: "localhost.mixedreality.emulator".to_owned(),
             token_lifetime: Duration::from_secs(24 * 60 * 60),
             identity_issuer: "https://login.emulator/identity".to_owned(),
+            linked_storage: Vec::new(),
         }
     }
 }
@@ -254,6 +259,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Links a storage account to the emulated account (repeatable): conversions may name its
+    /// containers without a SAS, and with an endpoint the emulator reads and writes them.
+    pub fn linked_storage(mut self, account: LinkedStorageAccount) -> Self {
+        self.linked_storage.push(account);
+        self
+    }
+
     /// The `iss` of identity tokens the STS accepts (the Entra ID stand-in).
     pub fn identity_issuer(mut self, issuer: impl Into<String>) -> Self {
         self.identity_issuer = issuer.into();
@@ -325,6 +337,7 @@ impl EmulatorBuilder {
             rate: Mutex::default(),
             scheme,
             endpoint: endpoint.clone(),
+            linked_storage: self.linked_storage,
         });
         let (stop_tx, stop_rx) = watch::channel(false);
         let acceptor = tls

@@ -143,9 +143,21 @@ pub(crate) struct Conversion {
     created_at: Duration,
     created_wall: SystemTime,
     forced_failure: Option<types::Error>,
+    /// The real storage work, for containers the emulator can reach.
+    storage: Option<crate::storage::Outcome>,
 }
 
 impl Conversion {
+    /// `None` without real storage work or while it runs; else its result.
+    fn storage_result(&self) -> Option<Result<(), &types::Error>> {
+        let done = self.storage.as_ref()?.get()?;
+        Some(done.as_ref().map(|_| ()))
+    }
+
+    fn storage_pending(&self) -> bool {
+        self.storage.as_ref().is_some_and(|s| s.get().is_none())
+    }
+
     fn input_error(&self) -> Option<types::Error> {
         let path = &self.settings.input_location.relative_input_asset_path;
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -173,8 +185,9 @@ impl Conversion {
             return C::Failed;
         }
         let age = now.saturating_sub(self.created_at);
-        if age >= timing.conversion_duration {
-            if self.input_error().is_some() {
+        // Never final before the storage work is: the output must exist once Succeeded.
+        if age >= timing.conversion_duration && !self.storage_pending() {
+            if self.input_error().is_some() || matches!(self.storage_result(), Some(Err(_))) {
                 C::Failed
             } else {
                 C::Succeeded
@@ -191,7 +204,12 @@ impl Conversion {
         if self.forced_failure.is_some() {
             return Duration::ZERO;
         }
-        (self.created_at + timing.conversion_duration).saturating_sub(now)
+        let remaining = (self.created_at + timing.conversion_duration).saturating_sub(now);
+        if self.storage_pending() {
+            remaining.max(Duration::from_secs(1))
+        } else {
+            remaining
+        }
     }
 
     fn output_asset_uri(&self) -> String {
@@ -236,7 +254,11 @@ impl Conversion {
         settings.input_location.storage_container_read_list_sas = None;
         settings.output_location.storage_container_write_sas = None;
         let error = match status {
-            C::Failed => self.forced_failure.clone().or_else(|| self.input_error()),
+            C::Failed => self
+                .forced_failure
+                .clone()
+                .or_else(|| self.storage_result().and_then(|r| r.err().cloned()))
+                .or_else(|| self.input_error()),
             _ => None,
         };
         types::Conversion {
@@ -361,8 +383,24 @@ impl Store {
             created_at: now,
             created_wall: wall,
             forced_failure: None,
+            storage: None,
         });
         Created::New(self.conversions.last().expect("just pushed"))
+    }
+
+    /// Attaches the storage work started for the new conversion `id`, and returns it.
+    pub(crate) fn start_storage_job(
+        &mut self,
+        id: &str,
+        storage: Option<crate::storage::Outcome>,
+    ) -> &Conversion {
+        let conversion = self
+            .conversions
+            .iter_mut()
+            .find(|c| c.id == id)
+            .expect("the conversion was just created");
+        conversion.storage = storage;
+        conversion
     }
 
     pub(crate) fn fail_conversion(&mut self, id: &str, err: types::Error) -> bool {

@@ -163,6 +163,12 @@ impl BlobStorage {
         self.send(Method::GET, url, HeaderMap::new(), None).await
     }
 
+    /// Reads a whole blob into memory (for small blobs; stream big ones with [`Self::get_blob`]).
+    pub async fn read_blob(&self, container: &str, name: &str) -> Result<Bytes, StorageError> {
+        let response = self.get_blob(container, name).await?;
+        response.bytes().await.map_err(StorageError::transport)
+    }
+
     /// Sends one request, authorized, retrying transient failures with backoff.
     async fn send(
         &self,

@@ -50,6 +50,56 @@ impl BlobEndpoint {
         })
     }
 
+    /// The endpoint and container name of a container URL, as a conversion's
+    /// `storageContainerUri`: `https://{account}.blob.core.windows.net/{container}`, or the path
+    /// style of Azurite and other loopback hosts, `http://127.0.0.1:10000/{account}/{container}`.
+    /// A query (a pasted SAS) is dropped.
+    pub fn from_container_url(container_url: &str) -> Result<(Self, String), StorageError> {
+        let url = Url::parse(container_url)
+            .map_err(|e| StorageError::InvalidUrl(format!("container URL: {e}")))?;
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| StorageError::InvalidUrl("container URL without a host".into()))?;
+        let segments: Vec<&str> = url
+            .path_segments()
+            .map(|s| s.filter(|s| !s.is_empty()).collect())
+            .unwrap_or_default();
+        let authority = match url.port() {
+            Some(port) => format!("{}://{host}:{port}", url.scheme()),
+            None => format!("{}://{host}", url.scheme()),
+        };
+        let (account, base, container) = match (path_style(&url), segments.as_slice()) {
+            (true, [account, container]) => (
+                account.to_string(),
+                format!("{authority}/{account}"),
+                container.to_string(),
+            ),
+            (false, [container]) => {
+                let account = host.split('.').next().unwrap_or_default().to_owned();
+                (account, authority, container.to_string())
+            }
+            _ => {
+                return Err(StorageError::InvalidUrl(
+                    "a container URL is the endpoint followed by one container name".into(),
+                ));
+            }
+        };
+        let endpoint = Self::with_url(&account, &base)?;
+        validate_container(&container)?;
+        Ok((endpoint, container))
+    }
+
+    /// Whether the endpoint is on this machine (a loopback address or `localhost`).
+    pub fn is_loopback(&self) -> bool {
+        match self.base.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        }
+    }
+
     /// The account name.
     pub fn account(&self) -> &str {
         &self.account
@@ -90,6 +140,16 @@ impl BlobEndpoint {
     }
 }
 
+/// Loopback hosts and IP addresses name the account in the path (Azurite's style); DNS names
+/// carry it in their first label.
+fn path_style(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => true,
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 /// Container names: 3-63 characters, lowercase letters, digits and single hyphens.
 fn validate_container(container: &str) -> Result<(), StorageError> {
     let valid = (3..=63).contains(&container.len())
@@ -105,5 +165,48 @@ fn validate_container(container: &str) -> Result<(), StorageError> {
         Err(StorageError::InvalidUrl(format!(
             "container name {container:?}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_urls_split_into_endpoint_and_container() {
+        let (endpoint, container) = BlobEndpoint::from_container_url(
+            "http://127.0.0.1:10000/devstoreaccount1/arrinput?sv=x",
+        )
+        .unwrap();
+        assert_eq!(endpoint.account(), "devstoreaccount1");
+        assert_eq!(
+            endpoint.url().as_str(),
+            "http://127.0.0.1:10000/devstoreaccount1"
+        );
+        assert_eq!(container, "arrinput");
+        assert!(endpoint.is_loopback());
+
+        let (endpoint, container) =
+            BlobEndpoint::from_container_url("https://sdktest.blob.core.windows.net/test/")
+                .unwrap();
+        assert_eq!(endpoint.account(), "sdktest");
+        assert_eq!(
+            endpoint.url().as_str(),
+            "https://sdktest.blob.core.windows.net/"
+        );
+        assert_eq!(container, "test");
+        assert!(!endpoint.is_loopback());
+
+        for bad in [
+            "https://a.blob.core.windows.net/",
+            "https://a.blob.core.windows.net/c/d",
+            "http://127.0.0.1:10000/devstoreaccount1",
+            "not a url",
+        ] {
+            assert!(
+                BlobEndpoint::from_container_url(bad).is_err(),
+                "{bad} accepted"
+            );
+        }
     }
 }

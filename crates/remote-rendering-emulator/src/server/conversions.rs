@@ -74,6 +74,17 @@ fn validate(settings: &types::ConversionSettings) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// No SAS for storage that is not linked (the 2024 answer; 2021–2022 said
+/// `DelegatedResourceAccessError`). Given for containers the emulator can reach; see
+/// [`crate::storage`].
+fn not_linked() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "LinkedStorageAccessFailure",
+        "Storage account not linked or linked with insufficient permissions. Documentation on how to link Remote Rendering Accounts to storage can be found here: https://docs.microsoft.com/azure/remote-rendering/how-tos/create-an-account#link-storage-accounts.",
+    )
+}
+
 /// `PUT /accounts/{account_id}/conversions/{conversion_id}`.
 pub(super) async fn create(
     State(shared): State<Arc<Shared>>,
@@ -90,11 +101,16 @@ pub(super) async fn create(
     }
     let create: types::CreateConversionSettings = parse_body(&body, StatusCode::BAD_REQUEST)?;
     validate(&create.settings)?;
+    let storage_job =
+        crate::storage::plan(&shared.linked_storage, &create.settings).map_err(|_| not_linked())?;
     let now = shared.clock.elapsed();
     let wall = shared.clock.now();
     let mut store = shared.store();
     let (status, conversion) = match store.create_conversion(&id, create.settings, now, wall) {
-        Created::New(c) => (StatusCode::CREATED, c),
+        Created::New(_) => (
+            StatusCode::CREATED,
+            store.start_storage_job(&id, storage_job.map(|job| job.spawn())),
+        ),
         Created::Existing(c) => (StatusCode::OK, c),
         Created::Conflict => {
             return Err(ApiError::conflict(format!(

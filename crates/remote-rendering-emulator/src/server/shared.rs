@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) rate: Mutex<HashMap<String, (Duration, u32)>>,
     pub(crate) scheme: &'static str,
     pub(crate) endpoint: url::Url,
+    /// Storage accounts linked to the emulated account.
+    pub(crate) linked_storage: Vec<crate::LinkedStorageAccount>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
