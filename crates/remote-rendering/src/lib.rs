@@ -78,6 +78,8 @@ mod conversions;
 mod error;
 mod ids;
 mod lease;
+#[cfg(feature = "storage")]
+mod local_conversion;
 mod models;
 mod options;
 mod pipeline;
@@ -93,6 +95,14 @@ pub use client::Client;
 pub use error::{Error, Result, ServiceError};
 pub use ids::{ConversionId, MAX_ID_LEN, SessionId};
 pub use lease::{LeaseEvent, LeaseKeeper, LeaseKeeperOptions};
+#[cfg(feature = "storage")]
+pub use local_conversion::{
+    ConvertedModel, LocalConversion, LocalConversionError, StartedLocalConversion, StorageAccess,
+    output_read_sas_url,
+};
+/// The Blob storage library behind [`Client::convert_local_model`] (feature `storage`).
+#[cfg(feature = "storage")]
+pub use remote_rendering_storage as storage;
 pub use models::{
     Conversion, ConversionInput, ConversionOutput, ConversionStatus, Lease, MAX_LEASE_MINUTES,
     Secret, ServiceErrorDetail, Session, SessionOptions, SessionSize, SessionStatus,
