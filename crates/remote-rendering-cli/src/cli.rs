@@ -227,12 +227,14 @@ pub enum ConversionSubcommand {
     List,
     /// Wait until a conversion finishes.
     Wait(ConversionWaitArgs),
+    /// Download what a Succeeded conversion wrote (the .arrAsset, result and info files).
+    Download(crate::download::DownloadArgs),
 }
 
 /// `arr conversion start`
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConversionStartArgs {
-    /// Input blob container URL [config: assetConversionSettings.storageAccountName + blobInputContainerName]
+    /// Input blob container URL (a name with --upload) [config: assetConversionSettings.storageAccountName + blobInputContainerName]
     #[arg(long, value_name = "URI")]
     pub input_container: Option<String>,
     /// Read/list SAS for the input container, if the account is not linked to the storage [env: ARR_INPUT_SAS]
@@ -244,7 +246,7 @@ pub struct ConversionStartArgs {
     /// Asset to convert, relative to the container and prefix [config: assetConversionSettings.inputAssetPath]
     #[arg(long, value_name = "RELATIVE_PATH")]
     pub asset: Option<String>,
-    /// Output blob container URL [config: assetConversionSettings.storageAccountName + blobOutputContainerName]
+    /// Output blob container URL (a name with --upload) [config: assetConversionSettings.storageAccountName + blobOutputContainerName]
     #[arg(long, value_name = "URI")]
     pub output_container: Option<String>,
     /// Write SAS for the output container [env: ARR_OUTPUT_SAS]
@@ -265,6 +267,9 @@ pub struct ConversionStartArgs {
     /// Wait options.
     #[command(flatten)]
     pub wait_options: WaitOptions,
+    /// Upload a local model first (--upload and the storage flags).
+    #[command(flatten)]
+    pub storage: crate::storage_args::StorageArgs,
 }
 
 /// A conversion id argument.

@@ -215,6 +215,9 @@ pub async fn conversion(ctx: &Context, cmd: ConversionCommand) -> CliResult {
                 Some(id) => ConversionId::new(id.as_str())?,
                 None => ConversionId::generate(),
             };
+            if args.storage.upload.is_some() {
+                return crate::upload::start(ctx, &client, &args, id, &process_env).await;
+            }
             let (input, output) = conversion_locations(&args, &ctx.config, &process_env)?;
             let mut interrupt = if args.wait {
                 Some(listen_for_interrupt()?)
@@ -251,6 +254,9 @@ pub async fn conversion(ctx: &Context, cmd: ConversionCommand) -> CliResult {
                 || json!(conversions.iter().map(conversion_json).collect::<Vec<_>>()),
             );
             Ok(())
+        }
+        ConversionSubcommand::Download(args) => {
+            crate::download::run(ctx, &client, args, &process_env).await
         }
         ConversionSubcommand::Wait(args) => {
             let id = ConversionId::new(args.id)?;

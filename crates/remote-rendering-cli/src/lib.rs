@@ -7,10 +7,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod download;
 pub mod duration;
 pub mod error;
 pub mod output;
 pub mod quickstart;
 pub mod settings;
+pub mod storage_args;
+pub mod upload;
+pub mod upload_progress;
 pub mod wait;
 pub mod waiting;

@@ -87,6 +87,8 @@ pub struct AssetConversionSettings {
     pub output_folder_path: Option<String>,
     /// `outputAssetFileName`.
     pub output_asset_file_name: Option<String>,
+    /// `localAssetDirectoryPath`: the local folder `--upload` uploads.
+    pub local_asset_directory_path: Option<String>,
 }
 
 impl ArrConfig {
@@ -120,6 +122,11 @@ fn without_values(message: &str) -> String {
 
 /// An optional config value: the sample file ships with empty strings and
 /// `<fill in ...>` placeholders, neither of which is a setting.
+pub fn value_of(field: &Option<String>) -> Option<String> {
+    value(field)
+}
+
+/// See [`value_of`].
 fn value(field: &Option<String>) -> Option<String> {
     let v = field.as_deref()?.trim();
     let placeholder = v.starts_with('<') && v.ends_with('>');

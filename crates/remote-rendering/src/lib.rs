@@ -100,9 +100,6 @@ pub use local_conversion::{
     ConvertedModel, LocalConversion, LocalConversionError, StartedLocalConversion, StorageAccess,
     output_read_sas_url,
 };
-/// The Blob storage library behind [`Client::convert_local_model`] (feature `storage`).
-#[cfg(feature = "storage")]
-pub use remote_rendering_storage as storage;
 pub use models::{
     Conversion, ConversionInput, ConversionOutput, ConversionStatus, Lease, MAX_LEASE_MINUTES,
     Secret, ServiceErrorDetail, Session, SessionOptions, SessionSize, SessionStatus,
@@ -112,6 +109,9 @@ pub use poller::{
     ConversionPoller, PollUpdate, Pollable, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
     SessionPoller,
 };
+/// The Blob storage library behind [`Client::convert_local_model`] (feature `storage`).
+#[cfg(feature = "storage")]
+pub use remote_rendering_storage as storage;
 pub use retry::RetryPolicy;
 
 /// Pure functions exposed for the fuzz checks, benchmarks and tests (feature

@@ -151,7 +151,8 @@ impl Client {
         let endpoint = storage.endpoint();
         let input_url = endpoint.container_url(&request.input_container)?;
         let output_url = endpoint.container_url(&request.output_container)?;
-        let mut input = ConversionInput::new(input_url.as_str(), &upload.relative_input_asset_path)?;
+        let mut input =
+            ConversionInput::new(input_url.as_str(), &upload.relative_input_asset_path)?;
         if !upload.blob_prefix.is_empty() {
             input = input.with_blob_prefix(upload.blob_prefix.clone());
         }
