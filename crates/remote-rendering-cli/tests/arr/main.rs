@@ -19,10 +19,11 @@ mod hostile_config;
 mod interrupt;
 mod quickstart;
 mod secrets_cli;
+mod storage;
 
 const ARR: &str = env!("CARGO_BIN_EXE_arr");
 /// Every variable `arr` reads; cleared so the developer's shell cannot leak in.
-const ARR_VARS: [&str; 13] = [
+const ARR_VARS: [&str; 16] = [
     "ARR_ACCOUNT_ID",
     "ARR_ACCOUNT_KEY",
     "ARR_ACCOUNT_DOMAIN",
@@ -36,6 +37,9 @@ const ARR_VARS: [&str; 13] = [
     "ARR_EMULATOR_PORT",
     "ARR_EMULATOR_ADDRESS",
     "ARR_EMULATOR_ACCOUNT_KEY",
+    "ARR_STORAGE_ACCOUNT",
+    "ARR_STORAGE_KEY",
+    "ARR_STORAGE_ENDPOINT",
 ];
 /// Upper bound for one `arr` run; every run here takes a few seconds at most.
 const RUN_TIMEOUT: Duration = Duration::from_secs(40);
@@ -169,6 +173,7 @@ fn help_of_every_command_is_stable() {
         &["conversion", "get"],
         &["conversion", "list"],
         &["conversion", "wait"],
+        &["conversion", "download"],
         &["token"],
         &["emulator"],
         &["quickstart"],
