@@ -220,7 +220,7 @@ pub struct ConversionCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConversionSubcommand {
     /// Start converting an asset (a fresh id is generated and printed unless --id is given).
-    Start(ConversionStartArgs),
+    Start(Box<ConversionStartArgs>),
     /// Show one conversion.
     Get(ConversionIdArg),
     /// List the account's conversions.

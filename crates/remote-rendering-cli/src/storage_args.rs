@@ -22,7 +22,7 @@ pub struct StorageArgs {
     /// Storage account key; prefer the variable, which stays out of process lists [env: ARR_STORAGE_KEY]
     #[arg(long, value_name = "KEY")]
     pub storage_key: Option<String>,
-    /// Blob endpoint, e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1 [env: ARR_STORAGE_ENDPOINT] [default: https://NAME.blob.core.windows.net]
+    /// Blob endpoint, e.g. Azurite's `http://127.0.0.1:10000/devstoreaccount1` [env: ARR_STORAGE_ENDPOINT] [default: `https://NAME.blob.core.windows.net`]
     #[arg(long, value_name = "URL")]
     pub storage_endpoint: Option<String>,
     /// Blob prefix of the upload [config: assetConversionSettings.inputFolderPath]

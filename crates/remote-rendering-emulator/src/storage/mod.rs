@@ -31,14 +31,6 @@ pub(crate) struct Reachable {
     pub(crate) container: String,
 }
 
-/// How a location is accessed, decided at `PUT`.
-enum Access {
-    /// Read or written for real.
-    Real(Reachable),
-    /// Not reachable from here: simulated as before.
-    Simulated,
-}
-
 /// No SAS and not linked, for storage the emulator can see: the service refused such a
 /// conversion at `PUT` (403 `LinkedStorageAccessFailure`).
 #[derive(Debug)]
@@ -62,22 +54,14 @@ pub(crate) fn plan(
         &output.storage_container_uri,
         output.storage_container_write_sas.as_deref(),
     )?;
-    let (input_reach, output_reach) = match (input_access, output_access) {
-        (Access::Simulated, Access::Simulated) => return Ok(None),
-        (input, output) => (real(input), real(output)),
-    };
+    if input_access.is_none() && output_access.is_none() {
+        return Ok(None);
+    }
     Ok(Some(StorageJob::new(
         settings.clone(),
-        input_reach,
-        output_reach,
+        input_access,
+        output_access,
     )))
-}
-
-fn real(access: Access) -> Option<Reachable> {
-    match access {
-        Access::Real(reach) => Some(reach),
-        Access::Simulated => None,
-    }
 }
 
 /// The SAS of a location: its own field, else one pasted into the container URI's query.
@@ -92,14 +76,15 @@ fn sas_of(field: Option<&str>, container_uri: &str) -> Option<String> {
     has_signature.then(|| url.query().unwrap_or_default().to_owned())
 }
 
+/// How one location is accessed: `Some` to read or write it for real, `None` to simulate it.
 fn access(
     linked: &[LinkedStorageAccount],
     container_uri: &str,
     sas_field: Option<&str>,
-) -> Result<Access, NotLinked> {
+) -> Result<Option<Reachable>, NotLinked> {
     // The URI was validated already; one the storage crate cannot split stays simulated.
     let Ok((endpoint, container)) = BlobEndpoint::from_container_url(container_uri) else {
-        return Ok(Access::Simulated);
+        return Ok(None);
     };
     let sas = sas_of(sas_field, container_uri);
     let account = linked.iter().find(|l| l.name == endpoint.account());
@@ -109,7 +94,7 @@ fn access(
         None => None,
     };
     let Some(target) = target else {
-        return Ok(Access::Simulated);
+        return Ok(None);
     };
     let credential = match (sas, account) {
         // A SAS that is not a query string cannot authorize anything: requests go out with a
@@ -119,15 +104,15 @@ fn access(
         // Linked by name only: no key to sign with, so simulated.
         (None, Some(account)) => match account.credential() {
             Some(credential) => credential,
-            None => return Ok(Access::Simulated),
+            None => return Ok(None),
         },
         (None, None) => return Err(NotLinked),
     };
     Ok(match BlobStorage::new(target, credential) {
-        Ok(storage) => Access::Real(Reachable { storage, container }),
+        Ok(storage) => Some(Reachable { storage, container }),
         Err(error) => {
             tracing::warn!(%error, "no HTTP client for storage; simulating the conversion");
-            Access::Simulated
+            None
         }
     })
 }
