@@ -55,10 +55,42 @@
 //!
 //! # What is not modelled
 //!
-//! Real rendering VMs (hostnames do not resolve), Azure Storage (inputs are
-//! never read; only the file extension decides success), conversion
+//! Real rendering VMs (hostnames do not resolve), storage on hosts the
+//! emulator cannot reach without leaving the machine (only the file extension
+//! decides success there; see below), conversion
 //! cancellation, multiple accounts per emulator, regional endpoints and the
 //! `2021-01-01-preview` API.
+
+//!
+//! # Storage
+//!
+//! A conversion whose containers the emulator can reach is carried out against
+//! real Blob storage: containers on a loopback host (Azurite) through the
+//! conversion's SAS, and accounts linked with an endpoint
+//! ([`EmulatorBuilder::linked_storage`], `--linked-storage NAME=ENDPOINT`),
+//! signed with their key. From `PUT`, in the background, the emulator lists the
+//! input under its blob prefix and reads the asset, then writes to the output
+//! container (under its prefix): `{name}.arrAsset`, a short deterministic digest
+//! of the model's bytes (SHA-256 and size, not a renderable asset);
+//! `{name}.result.json` (`[{"conversionId"}, {"result": "succeeded"}]`); and
+//! `{name}.info.json` (files, the input's size and digest), the two files the
+//! service documented beside the asset (Microsoft Learn, "Get information about
+//! conversions"). The conversion is `Succeeded` only once they are written.
+//!
+//! * No SAS for a reachable container whose account is not linked: `403
+//!   LinkedStorageAccessFailure` at `PUT` (recorded, 2024).
+//! * Asset not found under the prefix: `Failed`, `InputContainerError` with the
+//!   three `AdditionalInfo` details (recorded, July 2024); nothing is written
+//!   (the service wrote no result file when it failed before converting).
+//! * Input container not listable or readable (bad or expired SAS, missing
+//!   container): `Failed`, `InputContainerError` "Could not access the input
+//!   container..." — **not recorded**; the code is the service's input-container
+//!   code, the message the emulator's. Output not writable: `Failed`,
+//!   `OutputContainerError` — **not recorded**.
+//! * Not modelled: conversion log files (no documented name), warnings in the
+//!   result file, `info.json` statistics, the real `.arrAsset` format, checking
+//!   that referenced textures exist, SAS permission letters beyond what the
+//!   storage itself enforces.
 
 #![warn(missing_docs)]
 
