@@ -16,7 +16,8 @@
 //! - [`loadgen`]: a lean HTTP/1.1 load generator for emulator capacity;
 //! - [`scenarios`]: items 1 to 6 of the issue;
 //! - [`python`]: item 7, the official Python SDK as a peer;
-//! - [`report`]: the Markdown table.
+//! - [`report`]: the Markdown table;
+//! - [`upload`]: `arr-bench upload`, Blob upload to Azurite against the Python SDK (issue 11).
 
 #![warn(missing_docs)]
 
@@ -27,6 +28,7 @@ pub mod python;
 pub mod report;
 pub mod scenarios;
 pub mod target;
+pub mod upload;
 
 pub use report::{Report, Row, Verdict};
 pub use target::Target;

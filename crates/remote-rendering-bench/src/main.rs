@@ -48,6 +48,9 @@ enum Command {
     /// child process, for profilers (`valgrind --tool=callgrind arr-bench
     /// profile --kind a` traces the client only).
     Profile(ProfileArgs),
+    /// A 256 MiB model folder uploaded to Azurite: remote-rendering-storage against the
+    /// official Python azure-storage-blob, and our peak RSS (issue 11).
+    Upload,
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,6 +110,9 @@ async fn main() -> std::process::ExitCode {
             .map_err(anyhow::Error::msg),
         Command::Fleet(args) => fleet_child(args).await,
         Command::Profile(args) => profile(args).await,
+        Command::Upload => remote_rendering_bench::upload::run()
+            .await
+            .map(|figures| print!("{figures}")),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

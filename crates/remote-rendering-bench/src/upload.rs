@@ -1,13 +1,14 @@
-//! Upload benchmark: a 256 MiB model folder to Azurite, this crate against the official Python
-//! `azure-storage-blob` (pinned, in a venv created from PyPI under `target/`) on the same Azurite
-//! in the same run, plus this crate's peak RSS during its upload.
-//!
-//! Run: `cargo run --release -p remote-rendering-storage --example upload-bench`
-//! (needs `npm ci` at the workspace root and `python3`). Prints figures; asserts nothing.
+//! `arr-bench upload`: a 256 MiB model folder (a 192 MiB model and 8 textures) uploaded to
+//! Azurite by `remote-rendering-storage`, then by the official Python `azure-storage-blob`
+//! (pinned, in a venv under `target/`) on the same Azurite in the same run, with the same block
+//! size and parallelism; and this crate's peak RSS during its upload. Needs `npm ci` at the
+//! workspace root (Azurite) and `python3` (the peer is skipped without it). Prints figures;
+//! asserts nothing.
 
 use rand::{RngCore as _, SeedableRng as _};
 use remote_rendering_azurite::{ACCOUNT_KEY, ACCOUNT_NAME, Azurite};
 use remote_rendering_storage::{BlobEndpoint, BlobStorage, StorageCredential, UploadOptions};
+use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,39 +41,61 @@ elapsed = time.perf_counter() - start
 print(f"{elapsed} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 "#;
 
-fn main() {
-    let folder = tempfile::tempdir().expect("temporary folder");
-    let total = make_model_folder(folder.path());
-    let azurite = Azurite::start().expect("Azurite (run `npm ci` at the workspace root)");
-    println!(
-        "upload-bench: {} MiB folder to Azurite {}",
-        total / MIB,
-        azurite.blob_endpoint()
-    );
-    println!(
-        "machine: {} cores (shared with other builds; figures are indicative)",
-        cores()
-    );
+/// What one run measured.
+#[derive(Debug, Clone)]
+pub struct UploadFigures {
+    /// Bytes uploaded by each uploader.
+    pub bytes: u64,
+    /// Our upload: seconds and peak RSS (KiB) of this process during it.
+    pub ours: (f64, u64),
+    /// The Python SDK's upload: seconds and its process's peak RSS (KiB), or why not measured.
+    pub python: Result<(f64, u64), String>,
+}
 
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let (ours_secs, ours_peak_kib) = runtime.block_on(upload_ours(&azurite, folder.path()));
-    let ours_rate = total as f64 / MIB as f64 / ours_secs;
-    println!(
-        "ours:   {ours_secs:.2} s, {ours_rate:.1} MiB/s, peak RSS during upload {:.1} MiB",
-        ours_peak_kib as f64 / 1024.0
-    );
-
-    match upload_python(&azurite, folder.path()) {
-        Ok((secs, peak_kib)) => {
-            let rate = total as f64 / MIB as f64 / secs;
-            println!(
-                "python: {secs:.2} s, {rate:.1} MiB/s, peak RSS {:.1} MiB ({PYTHON_SDK})",
-                peak_kib as f64 / 1024.0
-            );
-            println!("ours / python throughput: {:.2}x", ours_rate / rate);
+impl fmt::Display for UploadFigures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mib = self.bytes as f64 / MIB as f64;
+        let (secs, peak) = self.ours;
+        writeln!(
+            f,
+            "ours:   {secs:.2} s, {:.1} MiB/s, peak RSS during upload {:.1} MiB",
+            mib / secs,
+            peak as f64 / 1024.0
+        )?;
+        match &self.python {
+            Ok((py_secs, py_peak)) => {
+                writeln!(
+                    f,
+                    "python: {py_secs:.2} s, {:.1} MiB/s, peak RSS {:.1} MiB ({PYTHON_SDK})",
+                    mib / py_secs,
+                    *py_peak as f64 / 1024.0
+                )?;
+                writeln!(f, "ours / python throughput: {:.2}x", py_secs / secs)
+            }
+            Err(why) => writeln!(f, "python: not measured: {why}"),
         }
-        Err(why) => println!("python: not measured: {why}"),
     }
+}
+
+/// Runs the benchmark: builds the folder, starts Azurite, uploads with both.
+pub async fn run() -> anyhow::Result<UploadFigures> {
+    let folder = tempfile::tempdir()?;
+    let bytes = make_model_folder(folder.path());
+    let azurite = Azurite::start()
+        .map_err(|e| anyhow::anyhow!("Azurite (run `npm ci` at the workspace root): {e:?}"))?;
+    println!(
+        "upload: {} MiB folder to Azurite {} ({} cores, shared; figures are indicative)",
+        bytes / MIB,
+        azurite.blob_endpoint(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let ours = upload_ours(&azurite, folder.path()).await;
+    let python = upload_python(&azurite, folder.path());
+    Ok(UploadFigures {
+        bytes,
+        ours,
+        python,
+    })
 }
 
 /// A model and its textures: 192 MiB model, 8 textures of 8 MiB in a subfolder.
@@ -116,9 +139,9 @@ fn upload_python(azurite: &Azurite, folder: &Path) -> Result<(f64, u64), String>
     let venv = venv_dir();
     let python = venv.join("bin/python");
     if !python.is_file() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
-    run(Command::new(&python).args([
+    run_checked(Command::new(&python).args([
         "-m",
         "pip",
         "install",
@@ -152,7 +175,7 @@ fn upload_python(azurite: &Azurite, folder: &Path) -> Result<(f64, u64), String>
     Ok((secs, peak))
 }
 
-fn run(command: &mut Command) -> Result<(), String> {
+fn run_checked(command: &mut Command) -> Result<(), String> {
     let status = command.status().map_err(|e| e.to_string())?;
     status
         .success()
@@ -162,10 +185,6 @@ fn run(command: &mut Command) -> Result<(), String> {
 
 fn venv_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/upload-bench-venv")
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Linux: writing 5 to clear_refs resets the peak RSS (VmHWM) to the current RSS.
