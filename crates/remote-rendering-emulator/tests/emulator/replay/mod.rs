@@ -11,7 +11,7 @@ mod era;
 mod ids;
 mod recordings;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use remote_rendering_emulator::{Emulator, EmulatorHandle};
@@ -33,6 +33,8 @@ struct Totals {
     exchanges: usize,
     differences: usize,
     explained: usize,
+    /// Expected differences by reason and field, with how often each came.
+    explained_by: BTreeMap<(&'static str, String), usize>,
     pending_storage: usize,
 }
 
@@ -54,6 +56,9 @@ async fn emulator_answers_every_recorded_scenario_as_the_service_did() {
     let mut totals = Totals::default();
     for scenario in &scenarios {
         replay(scenario, &mut totals).await;
+    }
+    for ((reason, path), count) in &totals.explained_by {
+        println!("expected ×{count:<3} {path}: {reason}");
     }
     println!(
         "replay: {} scenarios, {} exchanges compared, {} differences, {} expected differences (2021–2022 behaviour), {} exchanges pending storage ({})",
@@ -109,7 +114,10 @@ fn report(exchange: &Exchange, differences: &[Difference], totals: &mut Totals) 
         match era::explain(exchange, d) {
             Some(reason) => {
                 totals.explained += 1;
-                println!("expected  {label}: {} ({:?}): {reason}", d.path, d.kind);
+                *totals
+                    .explained_by
+                    .entry((reason, format!("{} ({:?})", d.path, d.kind)))
+                    .or_default() += 1;
             }
             None => {
                 totals.differences += 1;
