@@ -4,14 +4,20 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 use remote_rendering::{Client, ClientBuilder, Credential, RetryPolicy};
-use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, Route};
+use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, LinkedStorage, Route};
 use std::time::Duration;
 
-/// Fast emulator defaults: 100 ms startup and conversions.
+/// Fast emulator defaults: 100 ms startup and conversions. The tests'
+/// storage accounts are linked, as the service refused conversions without
+/// a SAS for accounts that were not (403 `LinkedStorageAccessFailure`), and
+/// many tests give no SAS.
 pub fn emulator() -> EmulatorBuilder {
-    Emulator::builder()
-        .session_startup(Duration::from_millis(100))
-        .conversion_duration(Duration::from_millis(100))
+    ["arrstorage", "storage"].into_iter().fold(
+        Emulator::builder()
+            .session_startup(Duration::from_millis(100))
+            .conversion_duration(Duration::from_millis(100)),
+        |builder, account| builder.linked_storage(LinkedStorage::new(account).unwrap()),
+    )
 }
 
 /// Retries quickly: 5 retries starting at 10 ms.
