@@ -194,7 +194,7 @@ mod tests {
             "--timing",
             "realistic",
             "--linked-storage",
-            "sdktest",
+            "mystorage",
             "--linked-storage",
             "other1",
             "--poll-retry-after",

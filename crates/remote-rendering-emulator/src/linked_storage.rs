@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn names_parse_and_endpoints_are_refused_for_now() {
-        assert_eq!("sdktest".parse(), LinkedStorage::new("sdktest"));
+        assert_eq!("mystorage".parse(), LinkedStorage::new("mystorage"));
         assert!(matches!(
             "Bad_Name".parse::<LinkedStorage>(),
             Err(LinkedStorageError::InvalidName(_))
@@ -102,8 +102,8 @@ mod tests {
     #[test]
     fn accounts_come_from_host_or_path() {
         assert_eq!(
-            account_of("https://SdkTest.blob.core.windows.net/test").as_deref(),
-            Some("sdktest")
+            account_of("https://MyStorage.blob.core.windows.net/test").as_deref(),
+            Some("mystorage")
         );
         assert_eq!(
             account_of("http://127.0.0.1:10000/devstoreaccount1/c").as_deref(),

@@ -41,7 +41,7 @@ enum SessionEnd {
 
 /// Where a Ready session is reached, chosen once at creation: the service
 /// gave each session random high ports and a host under
-/// `remoterendering.vm.{account domain}` (2024: `lb11.remoterendering.vm.northeurope.mixedreality.azure.com`).
+/// `remoterendering.vm.{account domain}` (2024: `lb<n>.remoterendering.vm.<region>.mixedreality.azure.com`).
 #[derive(Clone, Copy, Debug)]
 struct SessionHost {
     balancer: u16,
