@@ -343,11 +343,14 @@ const CONVERSION_T: Duration = Duration::from_secs(3);
 const CONVERSION_I: Duration = Duration::from_secs(1);
 
 async fn items_3_4(args: &AllArgs, item3: bool, item4: bool) -> Result<Vec<Row>> {
+    // Item 4 measures how the poller follows `Retry-After`, which the
+    // emulator sends on polls only when asked (the service never did).
     let emulator = EmulatorProcess::start(&[
         "--session-startup",
         &format!("{}ms", SESSION_T.as_millis()),
         "--conversion-duration",
         &format!("{}ms", CONVERSION_T.as_millis()),
+        "--poll-retry-after",
     ])?;
     let target = &emulator.target;
     let mut rows = Vec::new();

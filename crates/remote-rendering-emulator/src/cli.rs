@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::Emulator;
+use crate::{Emulator, LinkedStorage, TimingPreset};
 
 /// Local emulator of Azure Remote Rendering (2021-01-01) and the Mixed Reality STS.
 // `arr-emulator` parses these directly; `arr emulator` embeds them as a
@@ -41,6 +41,20 @@ pub struct EmulatorArgs {
     /// Time a conversion takes to finish.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub conversion_duration: Duration,
+    /// Timing preset: `realistic` uses the durations the service was
+    /// recorded with (sessions and conversions take minutes); replaces
+    /// --session-startup and --conversion-duration.
+    #[arg(long, conflicts_with_all = ["session_startup", "conversion_duration"])]
+    pub timing: Option<TimingPreset>,
+    /// Send `Retry-After` on conversion polls while they run (the service
+    /// never did).
+    #[arg(long)]
+    pub poll_retry_after: bool,
+    /// A storage account linked to the emulated account (repeatable):
+    /// conversions may give no SAS for its containers. Without a SAS and a
+    /// link, a conversion is refused with 403 `LinkedStorageAccessFailure`.
+    #[arg(long = "linked-storage", value_name = "NAME")]
+    pub linked_storage: Vec<LinkedStorage>,
     /// Length of one lease "minute".
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub lease_minute: Duration,
@@ -96,7 +110,14 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
         .lease_minute(args.lease_minute)
         .page_size(args.page_size)
         .token_lifetime(args.token_lifetime)
+        .poll_retry_after(args.poll_retry_after)
         .account_domain(args.account_domain);
+    if let Some(preset) = args.timing {
+        builder = builder.timing(preset);
+    }
+    for account in args.linked_storage {
+        builder = builder.linked_storage(account);
+    }
     if let Some(id) = args.account_id {
         builder = builder.account_id(id);
     }
@@ -165,6 +186,35 @@ async fn shutdown_signal() -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fidelity_flags_parse() {
+        let args = EmulatorArgs::try_parse_from([
+            "arr-emulator",
+            "--timing",
+            "realistic",
+            "--linked-storage",
+            "mystorage",
+            "--linked-storage",
+            "other1",
+            "--poll-retry-after",
+        ])
+        .unwrap();
+        assert_eq!(args.timing, Some(TimingPreset::Realistic));
+        assert_eq!(args.linked_storage.len(), 2);
+        assert!(args.poll_retry_after);
+        assert!(
+            EmulatorArgs::try_parse_from([
+                "arr-emulator",
+                "--timing",
+                "realistic",
+                "--session-startup",
+                "1s"
+            ])
+            .is_err()
+        );
+        assert!(EmulatorArgs::try_parse_from(["arr-emulator", "--linked-storage", "a=b"]).is_err());
+    }
 
     #[test]
     fn durations() {

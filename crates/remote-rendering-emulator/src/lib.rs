@@ -33,7 +33,11 @@
 //!   Expired driven by the clock, lease extension, stop, listing with paging.
 //! * Conversions: create (idempotent retries, conflicts, input validation),
 //!   NotStarted → Running → Succeeded/Failed, output URI derivation, SAS
-//!   redaction, `Retry-After` while running, listing with paging.
+//!   redaction, linked storage accounts, listing with paging; `Retry-After`
+//!   on polls only when asked for ([`EmulatorBuilder::poll_retry_after`]).
+//! * The service's recorded answers: status codes, error codes and
+//!   messages, headers and body shapes (see the crate README's fidelity
+//!   table), and a [`TimingPreset::Realistic`] preset with its durations.
 //! * Per-account rate limits, fault injection, a controllable clock, TLS.
 //!
 //! # Admin HTTP routes
@@ -66,9 +70,11 @@ mod auth;
 pub mod cli;
 mod clock;
 mod faults;
+mod linked_storage;
 mod route;
 mod server;
 mod state;
+mod timing;
 mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -81,7 +87,9 @@ use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use faults::{Fault, Faults};
+pub use linked_storage::{LinkedStorage, LinkedStorageError};
 pub use route::Route;
+pub use timing::{TimingPreset, UnknownTimingPreset};
 
 /// The `api-version` every ARR route requires.
 pub const API_VERSION: &str = "2021-01-01";
@@ -127,6 +135,8 @@ pub struct EmulatorBuilder {
     conversion_duration: Duration,
     lease_minute: Duration,
     page_size: usize,
+    poll_retry_after: bool,
+    linked_storage: Vec<LinkedStorage>,
     manual_clock: bool,
     rate_limit: Option<(u32, Duration)>,
     tls: bool,
@@ -146,6 +156,8 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("conversion_duration", &self.conversion_duration)
             .field("lease_minute", &self.lease_minute)
             .field("page_size", &self.page_size)
+            .field("poll_retry_after", &self.poll_retry_after)
+            .field("linked_storage", &self.linked_storage)
             .field("manual_clock", &self.manual_clock)
             .field("rate_limit", &self.rate_limit)
             .field("tls", &self.tls)
@@ -160,10 +172,12 @@ impl Default for EmulatorBuilder {
     fn default() -> Self {
         Self {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
-            session_startup: Duration::from_secs(1),
-            conversion_duration: Duration::from_secs(1),
+            session_startup: TimingPreset::Fast.session_startup(),
+            conversion_duration: TimingPreset::Fast.conversion_duration(),
             lease_minute: Duration::from_secs(60),
             page_size: 50,
+            poll_retry_after: false,
+            linked_storage: Vec::new(),
             manual_clock: false,
             rate_limit: None,
             tls: false,
@@ -193,6 +207,31 @@ impl EmulatorBuilder {
     /// `NotStarted` for the first tenth of that time, then `Running`.
     pub fn conversion_duration(mut self, d: Duration) -> Self {
         self.conversion_duration = d;
+        self
+    }
+
+    /// Sets session startup and conversion duration from a preset;
+    /// [`TimingPreset::Realistic`] uses the durations the service was
+    /// recorded with.
+    pub fn timing(mut self, preset: TimingPreset) -> Self {
+        self.session_startup = preset.session_startup();
+        self.conversion_duration = preset.conversion_duration();
+        self
+    }
+
+    /// Whether conversion polls carry `Retry-After` (the time left, 1–15 s)
+    /// while the conversion runs. Off by default: the service never sent it.
+    pub fn poll_retry_after(mut self, enabled: bool) -> Self {
+        self.poll_retry_after = enabled;
+        self
+    }
+
+    /// Links a storage account: conversions may then give no SAS for its
+    /// containers. A location without a SAS in an account that is not
+    /// linked is refused with 403 `LinkedStorageAccessFailure`, as the
+    /// service did.
+    pub fn linked_storage(mut self, account: LinkedStorage) -> Self {
+        self.linked_storage.push(account);
         self
     }
 
@@ -315,6 +354,8 @@ impl EmulatorBuilder {
                 lease_minute: self.lease_minute,
             },
             page_size: self.page_size.max(1),
+            poll_retry_after: self.poll_retry_after,
+            linked_storage: self.linked_storage,
             rate_limit: self.rate_limit,
             token_lifetime: self.token_lifetime,
             clock: Clock::new(self.manual_clock),

@@ -163,6 +163,25 @@ pub(crate) fn transport_error(operation: &'static str, e: reqwest::Error) -> Err
     }
 }
 
+/// Decodes the spec's error body. The service wrote `"details": null,
+/// "target": null, "innerError": null` in early 2021 (recorded); nulls are
+/// dropped first so such a body decodes like the later ones.
+fn decode_error_body(body: &[u8]) -> Option<remote_rendering_rest::types::ErrorResponse> {
+    fn drop_nulls(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.retain(|_, v| !v.is_null());
+                map.values_mut().for_each(drop_nulls);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    drop_nulls(&mut value);
+    serde_json::from_value(value).ok()
+}
+
 /// Builds the error for an error status, decoding the spec's error body when present.
 pub(crate) fn status_error(
     operation: &'static str,
@@ -171,16 +190,21 @@ pub(crate) fn status_error(
     body: &[u8],
 ) -> Error {
     let ms_cv = header(headers, MS_CV);
-    let decoded = serde_json::from_slice::<remote_rendering_rest::types::ErrorResponse>(body).ok();
+    let decoded = decode_error_body(body);
     let reason = reqwest::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("error")
         .to_string();
     if status == 401 || status == 403 {
+        // The code leads the message: the service's codes (e.g.
+        // `LinkedStorageAccessFailure` on 403) say what to fix.
         let message = decoded
             .as_ref()
-            .map(|d| d.error.message.clone())
+            .map(|d| match d.error.code.as_str() {
+                "" => d.error.message.clone(),
+                code => format!("{code}: {}", d.error.message),
+            })
             .or_else(|| header(headers, "www-authenticate"))
             .unwrap_or(reason);
         return Error::Authentication {

@@ -10,9 +10,10 @@ use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use remote_rendering_rest::types;
 
 use super::extract::{AuthorizedAccount, continuation, next_link, parse_body, valid_id};
-use super::responses::{ApiError, json};
+use super::responses::{ApiError, conversion_body, conversion_list_body, json};
 use super::shared::Shared;
-use crate::state::{Conversion, Created};
+use crate::linked_storage::account_of;
+use crate::state::Conversion;
 
 fn check_container_uri(uri: &str, target: &str) -> Result<(), ApiError> {
     let ok = url::Url::parse(uri)
@@ -74,6 +75,49 @@ fn validate(settings: &types::ConversionSettings) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether a SAS comes with a location: its own field, or a `sig` in the
+/// container URI's query.
+fn has_sas(sas: Option<&String>, container_uri: &str) -> bool {
+    sas.is_some_and(|s| !s.trim().is_empty())
+        || url::Url::parse(container_uri)
+            .is_ok_and(|u| u.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("sig")))
+}
+
+/// A location without a SAS needs its storage account linked to the
+/// emulated account; otherwise the service refused the conversion at once.
+fn check_storage_access(
+    shared: &Shared,
+    settings: &types::ConversionSettings,
+) -> Result<(), ApiError> {
+    let input = &settings.input_location;
+    let output = &settings.output_location;
+    let locations = [
+        (
+            input.storage_container_read_list_sas.as_ref(),
+            &input.storage_container_uri,
+        ),
+        (
+            output.storage_container_write_sas.as_ref(),
+            &output.storage_container_uri,
+        ),
+    ];
+    for (sas, uri) in locations {
+        let linked = || {
+            account_of(uri)
+                .is_some_and(|account| shared.linked_storage.iter().any(|l| l.name == account))
+        };
+        if !has_sas(sas, uri) && !linked() {
+            // The 2024 answer (2021–2022: `DelegatedResourceAccessError`).
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "LinkedStorageAccessFailure",
+                "Storage account not linked or linked with insufficient permissions. Documentation on how to link Remote Rendering Accounts to storage can be found here: https://docs.microsoft.com/azure/remote-rendering/how-tos/create-an-account#link-storage-accounts.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `PUT /accounts/{account_id}/conversions/{conversion_id}`.
 pub(super) async fn create(
     State(shared): State<Arc<Shared>>,
@@ -90,20 +134,20 @@ pub(super) async fn create(
     }
     let create: types::CreateConversionSettings = parse_body(&body, StatusCode::BAD_REQUEST)?;
     validate(&create.settings)?;
+    check_storage_access(&shared, &create.settings)?;
     let now = shared.clock.elapsed();
     let wall = shared.clock.now();
     let mut store = shared.store();
-    let (status, conversion) = match store.create_conversion(&id, create.settings, now, wall) {
-        Created::New(c) => (StatusCode::CREATED, c),
-        Created::Existing(c) => (StatusCode::OK, c),
-        Created::Conflict => {
-            return Err(ApiError::conflict(format!(
-                "A conversion with id '{id}' already exists with different settings."
-            )));
-        }
+    let (new, conversion) = store.create_conversion(&id, create.settings, now, wall);
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
     };
-    // No `Retry-After` on creation, unlike on polls.
-    Ok(json(status, &conversion.view(now, &shared.timing)))
+    Ok(json(
+        status,
+        &conversion_body(&conversion.view(now, &shared.timing)),
+    ))
 }
 
 /// `GET /accounts/{account_id}/conversions/{conversion_id}`.
@@ -119,12 +163,16 @@ pub(super) async fn get(
     Ok(poll_response(&shared, conversion))
 }
 
-/// A conversion as a poll sees it: with `Retry-After` while it runs.
+/// A conversion as a poll sees it: with `Retry-After` while it runs, only
+/// when that was asked for (the service never sent it).
 fn poll_response(shared: &Shared, conversion: &Conversion) -> Response {
     let now = shared.clock.elapsed();
-    let mut response = json(StatusCode::OK, &conversion.view(now, &shared.timing));
+    let mut response = json(
+        StatusCode::OK,
+        &conversion_body(&conversion.view(now, &shared.timing)),
+    );
     let remaining = conversion.remaining(now, &shared.timing);
-    if !remaining.is_zero() {
+    if shared.poll_retry_after && !remaining.is_zero() {
         // Whole seconds, at least one, at most the 15 the service suggests.
         let secs = (remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0)).clamp(1, 15);
         response
@@ -152,5 +200,5 @@ pub(super) async fn list(
             .collect(),
         next_link: next_link(&shared, &headers, &account, "conversions", next),
     };
-    Ok(json(StatusCode::OK, &list))
+    Ok(json(StatusCode::OK, &conversion_list_body(&list)))
 }

@@ -13,6 +13,7 @@ use rand::Rng;
 use tower::ServiceExt;
 
 use super::responses::ApiError;
+use super::responses_headers;
 use super::shared::Shared;
 use crate::faults::FaultAction;
 use crate::{RequestRecord, Route};
@@ -96,6 +97,7 @@ pub(super) async fn handle(
         guarded(&shared, router, route, &path, req).await
     };
 
+    responses_headers::apply(route, admin, &method, &mut response);
     let cv = correlation_vector();
     if let Ok(value) = HeaderValue::from_str(&cv) {
         response.headers_mut().insert(MS_CV, value);

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use crate::LinkedStorage;
 use crate::auth::Keys;
 use crate::state::{Store, Timing};
 use crate::{Clock, Faults, RequestRecord};
@@ -17,6 +18,10 @@ pub(crate) struct Shared {
     pub(crate) account_domain: String,
     pub(crate) timing: Timing,
     pub(crate) page_size: usize,
+    /// Whether conversion polls carry `Retry-After` (the service sent none).
+    pub(crate) poll_retry_after: bool,
+    /// Storage accounts usable without a SAS.
+    pub(crate) linked_storage: Vec<LinkedStorage>,
     pub(crate) rate_limit: Option<(u32, Duration)>,
     pub(crate) token_lifetime: Duration,
     pub(crate) clock: Clock,

@@ -6,4 +6,5 @@ mod operations;
 mod properties;
 mod protocol;
 mod python_interop;
+mod replay;
 mod schemathesis;

@@ -11,6 +11,7 @@ mod conversions;
 mod from_env;
 mod hostile_input;
 mod lease_keeper;
+mod recorded_responses;
 mod retries;
 mod sessions;
 mod validation;

@@ -32,7 +32,9 @@ async fn start_get_update_extend_stop_and_list() {
             .unwrap()
             .ends_with(&emu.account_domain())
     );
-    assert_eq!(ready.handshake_port, Some(50051));
+    // A random high port, as the service gave (this asserted the fixed
+    // 50051 the emulator used to report).
+    assert!((49152..=65535).contains(&ready.handshake_port.unwrap()));
     assert!(ready.created_on.is_some());
 
     let got = client.get_session(&id).await.unwrap();
