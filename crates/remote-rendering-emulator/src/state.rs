@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use remote_rendering_rest::types;
+use serde::{Deserialize, Serialize};
 
 /// Timing and sizing knobs shared by all resources.
 #[derive(Clone, Debug)]
@@ -33,14 +34,14 @@ pub(crate) fn error(code: &str, message: impl Into<String>) -> types::Error {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum SessionEnd {
     Stopped,
     Error,
 }
 
-/// One rendering session.
-#[derive(Debug)]
+/// One rendering session. Serialized as is by `--data-dir` persistence.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub(crate) id: String,
     seq: u64,
@@ -134,8 +135,9 @@ impl Session {
 }
 
 /// One asset conversion. `settings` keeps the SAS tokens; they are removed
-/// whenever the conversion is shown.
-#[derive(Debug)]
+/// whenever the conversion is shown. Serialized as is by `--data-dir`
+/// persistence.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Conversion {
     pub(crate) id: String,
     seq: u64,
@@ -268,6 +270,26 @@ pub(crate) struct Store {
 }
 
 impl Store {
+    /// A store holding resources read back from disk; new ones are numbered
+    /// after them.
+    pub(crate) fn restore(sessions: Vec<Session>, conversions: Vec<Conversion>) -> Self {
+        let mut sessions = sessions;
+        let mut conversions = conversions;
+        sessions.sort_by_key(|s| s.seq);
+        conversions.sort_by_key(|c| c.seq);
+        let next_seq = sessions
+            .iter()
+            .map(|s| s.seq)
+            .chain(conversions.iter().map(|c| c.seq))
+            .max()
+            .unwrap_or(0);
+        Self {
+            next_seq,
+            sessions,
+            conversions,
+        }
+    }
+
     fn seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq
