@@ -86,7 +86,11 @@ impl Keys {
 
     /// Keys with the given signing secrets (a data directory's), so tokens
     /// issued before a restart stay valid.
-    pub(crate) fn with_secrets(access: Vec<u8>, identity: Vec<u8>, identity_issuer: String) -> Self {
+    pub(crate) fn with_secrets(
+        access: Vec<u8>,
+        identity: Vec<u8>,
+        identity_issuer: String,
+    ) -> Self {
         Self {
             access,
             identity,

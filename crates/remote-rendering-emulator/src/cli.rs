@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::Emulator;
+use crate::{Emulator, Limits};
 
 /// Local emulator of Azure Remote Rendering (2021-01-01) and the Mixed Reality STS.
 // `arr-emulator` parses these directly; `arr emulator` embeds them as a
@@ -59,10 +59,38 @@ pub struct EmulatorArgs {
     /// Serve HTTPS with a generated certificate.
     #[arg(long)]
     pub tls: bool,
-    /// Where to write the CA certificate (PEM) with --tls; default: a file in
-    /// the system temporary directory.
+    /// Where to write the CA certificate (PEM) with --tls; it must not exist
+    /// yet. Default: a file in a new private directory (mode 0700) under the
+    /// system temporary directory. Removed on exit either way.
     #[arg(long, requires = "tls")]
     pub ca_cert_path: Option<PathBuf>,
+    /// Keep accounts, sessions, conversions, signing keys and the clock in
+    /// an SQLite database in this directory, across restarts (default: in
+    /// memory only).
+    #[arg(long, env = "ARR_EMULATOR_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Requests the request log (`GET /_emulator/requests`) keeps; the
+    /// oldest are forgotten first.
+    #[arg(long, default_value_t = crate::DEFAULT_REQUEST_LOG_CAPACITY)]
+    pub request_log_size: usize,
+    /// Token the admin routes (`/_emulator/*`) require as `Authorization:
+    /// Bearer <token>`. Default: none on loopback, a random one (printed in
+    /// the start line) on any other address.
+    #[arg(long, env = "ARR_EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Extra host name admin requests may use in `Host` (repeatable), e.g.
+    /// a CI service container's name.
+    #[arg(long)]
+    pub admin_host_name: Vec<String>,
+    /// Connections served at once; further ones wait.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Time a client has to send its request headers.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+    /// Time a connection may stay open without a request.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
 }
 
 /// Parses `250ms`, `3s`, `2m`, `1h` or a bare number of seconds.
@@ -96,7 +124,23 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
         .lease_minute(args.lease_minute)
         .page_size(args.page_size)
         .token_lifetime(args.token_lifetime)
-        .account_domain(args.account_domain);
+        .account_domain(args.account_domain)
+        .request_log_capacity(args.request_log_size)
+        .limits(
+            Limits::default()
+                .max_connections(args.max_connections)
+                .header_read_timeout(args.header_read_timeout)
+                .idle_timeout(args.idle_timeout),
+        );
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    if let Some(token) = args.admin_token {
+        builder = builder.admin_token(token);
+    }
+    for name in args.admin_host_name {
+        builder = builder.admin_host_name(name);
+    }
     if let Some(id) = args.account_id {
         builder = builder.account_id(id);
     }
@@ -111,24 +155,21 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
     }
     let emulator = builder.start().await.map_err(|e| e.to_string())?;
 
-    let ca_cert = match emulator.ca_cert_pem() {
+    // Removed when this function returns (the directory with it).
+    let ca_file = match emulator.ca_cert_pem() {
         None => None,
-        Some(pem) => {
-            let path = args.ca_cert_path.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("arr-emulator-{}-ca.pem", std::process::id()))
-            });
-            std::fs::write(&path, pem)
-                .map_err(|e| format!("cannot write CA certificate to {}: {e}", path.display()))?;
-            Some(path.display().to_string())
-        }
+        Some(pem) => Some(CaFile::write(args.ca_cert_path, &pem)?),
     };
     let line = serde_json::json!({
+        "listening": emulator.bound_addr().to_string(),
         "endpoint": emulator.endpoint().as_str(),
         "sts_endpoint": emulator.sts_endpoint().as_str(),
         "account_id": emulator.account_id().to_string(),
         "account_key": emulator.account_key(),
         "account_domain": emulator.account_domain(),
-        "ca_cert": ca_cert,
+        "ca_cert": ca_file.as_ref().map(|f| f.path.display().to_string()),
+        "admin_token": emulator.admin_token(),
+        "data_dir": args.data_dir.as_ref().map(|d| d.display().to_string()),
     });
     {
         let mut stdout = std::io::stdout().lock();
@@ -139,7 +180,50 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
     shutdown_signal().await?;
     tracing::info!("shutting down");
     emulator.shutdown().await;
+    drop(ca_file);
     Ok(())
+}
+
+/// The CA certificate written for clients to trust, removed on drop. It is
+/// created exclusively (never through a file or link someone else placed),
+/// by default inside a new private directory.
+struct CaFile {
+    path: PathBuf,
+    // Held so the private directory lives (and is removed) with the file.
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl CaFile {
+    fn write(asked: Option<PathBuf>, pem: &str) -> Result<Self, String> {
+        let (path, dir) = match asked {
+            Some(path) => (path, None),
+            None => {
+                // `tempfile` creates the directory with mode 0700.
+                let dir = tempfile::Builder::new()
+                    .prefix("arr-emulator-")
+                    .tempdir()
+                    .map_err(|e| {
+                        format!("cannot create a directory for the CA certificate: {e}")
+                    })?;
+                (dir.path().join("ca.pem"), Some(dir))
+            }
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create CA certificate file {}: {e}", path.display()))?;
+        file.write_all(pem.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| format!("cannot write CA certificate to {}: {e}", path.display()))?;
+        Ok(Self { path, _dir: dir })
+    }
+}
+
+impl Drop for CaFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM where there is one (scripts and CI

@@ -207,4 +207,3 @@ impl Drop for EmulatorHandle {
         let _ = self.stop.send(true);
     }
 }
-

@@ -376,7 +376,14 @@ impl EmulatorBuilder {
             None => None,
         };
         let (account_id, account_key, keys, clock, store, db) = match restored {
-            Some(r) => (r.account_id, r.account_key, r.keys, r.clock, r.store, Some(r.db)),
+            Some(r) => (
+                r.account_id,
+                r.account_key,
+                r.keys,
+                r.clock,
+                r.store,
+                Some(r.db),
+            ),
             None => (
                 self.account_id.unwrap_or_else(uuid::Uuid::new_v4),
                 self.account_key.unwrap_or_else(generate_key),

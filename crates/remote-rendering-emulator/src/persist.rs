@@ -329,8 +329,8 @@ impl Database {
             result = result.and_then(|()| put("clock_epoch_nanos", text(nanos(since).to_string())));
         }
         if let Some(advanced) = meta.clock_advanced {
-            result =
-                result.and_then(|()| put("clock_advanced_nanos", text(nanos(advanced).to_string())));
+            result = result
+                .and_then(|()| put("clock_advanced_nanos", text(nanos(advanced).to_string())));
         }
         result.map_err(|e| self.sqlite(e))?;
         tx.commit().map_err(|e| self.sqlite(e))
@@ -404,7 +404,8 @@ mod tests {
 
         let foreign = tempfile::tempdir().unwrap();
         let conn = Connection::open(foreign.path().join(FILE_NAME)).unwrap();
-        conn.execute_batch("CREATE TABLE sessions (x TEXT);").unwrap();
+        conn.execute_batch("CREATE TABLE sessions (x TEXT);")
+            .unwrap();
         drop(conn);
         let err = Database::open(foreign.path()).unwrap_err().to_string();
         assert!(err.contains("not an arr-emulator data store"), "{err}");

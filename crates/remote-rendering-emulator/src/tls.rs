@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, CidrSubnet, DnType, GeneralSubtree, IsCa,
+    KeyPair, KeyUsagePurpose, NameConstraints,
 };
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -15,27 +18,59 @@ pub(crate) struct TlsSetup {
     pub(crate) ca_pem: String,
 }
 
-/// Generates a throwaway CA and a server certificate for `localhost` and
-/// `127.0.0.1` signed by it. A separate CA (rather than one self-signed leaf)
-/// keeps strict verifiers such as webpki and OpenSSL equally happy.
+/// How long the generated certificates are valid: long enough for a service
+/// left running, short enough that a leaked CA soon stops mattering.
+const VALIDITY: time::Duration = time::Duration::days(30);
+/// Backdating, for clocks slightly behind this machine's.
+const BACKDATE: time::Duration = time::Duration::hours(1);
+
+/// The names the certificate serves, and the only ones the CA may vouch for.
+const DNS_NAMES: [&str; 1] = ["localhost"];
+const IP_ADDRESSES: [IpAddr; 2] = [
+    IpAddr::V4(Ipv4Addr::LOCALHOST),
+    IpAddr::V6(Ipv6Addr::LOCALHOST),
+];
+
+/// Generates a throwaway CA and a server certificate for `localhost`,
+/// `127.0.0.1` and `::1` signed by it. A separate CA (rather than one
+/// self-signed leaf) keeps strict verifiers such as webpki and OpenSSL
+/// equally happy. Trusting the CA must not let it vouch for anything else,
+/// so it is name-constrained to those names, may not sign other CAs, and
+/// expires after [`VALIDITY`].
 pub(crate) fn generate() -> Result<TlsSetup, EmulatorError> {
     let tls_err = |e: rcgen::Error| EmulatorError::Tls(e.to_string());
+    let now = time::OffsetDateTime::now_utc();
 
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(tls_err)?;
     ca_params
         .distinguished_name
         .push(DnType::CommonName, "arr-emulator local CA");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca_params.not_before = now - BACKDATE;
+    ca_params.not_after = now + VALIDITY;
+    ca_params.name_constraints = Some(NameConstraints {
+        permitted_subtrees: DNS_NAMES
+            .iter()
+            .map(|name| GeneralSubtree::DnsName((*name).to_owned()))
+            .chain(IP_ADDRESSES.iter().map(|ip| {
+                let bits = if ip.is_ipv4() { 32 } else { 128 };
+                GeneralSubtree::IpAddress(CidrSubnet::from_addr_prefix(*ip, bits))
+            }))
+            .collect(),
+        excluded_subtrees: Vec::new(),
+    });
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(tls_err)?)
         .map_err(tls_err)?;
 
-    let mut leaf_params = CertificateParams::new(vec![
-        "localhost".to_owned(),
-        "127.0.0.1".to_owned(),
-        "::1".to_owned(),
-    ])
-    .map_err(tls_err)?;
+    let names = DNS_NAMES
+        .iter()
+        .map(|n| (*n).to_owned())
+        .chain(IP_ADDRESSES.iter().map(IpAddr::to_string))
+        .collect::<Vec<_>>();
+    let mut leaf_params = CertificateParams::new(names).map_err(tls_err)?;
+    leaf_params.not_before = now - BACKDATE;
+    leaf_params.not_after = now + VALIDITY;
     leaf_params
         .distinguished_name
         .push(DnType::CommonName, "localhost");

@@ -128,7 +128,10 @@ async fn json_rejection(response: Response) -> Response {
         _ => "InvalidRequest",
     };
     let message = if message.is_empty() {
-        status.canonical_reason().unwrap_or("Invalid request.").to_owned()
+        status
+            .canonical_reason()
+            .unwrap_or("Invalid request.")
+            .to_owned()
     } else {
         message
     };
@@ -359,7 +362,10 @@ mod tests {
         ];
         let expected = rate_key(Route::GetSession, &format!("/accounts/{id}/sessions/s"));
         for spelling in spellings {
-            let key = rate_key(Route::GetSession, &format!("/accounts/{spelling}/sessions/s"));
+            let key = rate_key(
+                Route::GetSession,
+                &format!("/accounts/{spelling}/sessions/s"),
+            );
             assert_eq!(key, expected, "{spelling}");
         }
         assert_ne!(
