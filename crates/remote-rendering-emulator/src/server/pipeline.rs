@@ -90,10 +90,21 @@ fn ambiguity(req: &Request<Body>) -> Option<ApiError> {
 /// hyphens, `urn:uuid:`, any case, percent-encoded) shares one budget.
 fn rate_key(route: Route, path: &str) -> Option<RateKey> {
     let segment = path.trim_start_matches('/').split('/').nth(1)?;
-    let decoded = percent_decode_str(segment).decode_utf8_lossy();
-    let account = match uuid::Uuid::parse_str(decoded.trim()) {
-        Ok(id) => id.to_string(),
-        Err(_) => decoded.to_lowercase(),
+    let decoded = percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .trim()
+        .to_ascii_lowercase();
+    // Any mix of braces, `urn:uuid:`, hyphens and case names one account.
+    let bare = decoded.strip_prefix("urn:uuid:").unwrap_or(&decoded);
+    let hex: String = bare
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .chars()
+        .filter(|c| *c != '-')
+        .collect();
+    let account = match uuid::Uuid::try_parse(&hex) {
+        Ok(id) if hex.len() == 32 => id.to_string(),
+        _ => decoded.clone(),
     };
     let service = if route == Route::StsToken {
         Service::Sts
@@ -359,6 +370,8 @@ mod tests {
             format!("%7B{id}%7D"),
             format!("{{{id}}}"),
             format!("urn:uuid:{id}"),
+            format!("%7B{}%7D", id.to_uppercase().replace('-', "")),
+            format!("URN:UUID:{{{id}}}"),
         ];
         let expected = rate_key(Route::GetSession, &format!("/accounts/{id}/sessions/s"));
         for spelling in spellings {

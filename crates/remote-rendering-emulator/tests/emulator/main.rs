@@ -7,3 +7,4 @@ mod properties;
 mod protocol;
 mod python_interop;
 mod schemathesis;
+mod service;

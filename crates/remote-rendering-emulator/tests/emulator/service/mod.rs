@@ -1,0 +1,9 @@
+//! Issue 14: the emulator as a service people leave running — slow and
+//! hostile clients, admin route protection, persistence and crash safety.
+
+mod admin_guard;
+mod crash;
+mod hostile_input;
+mod persistence;
+mod process;
+mod slow_clients;
