@@ -198,13 +198,17 @@ impl CaFile {
         let (path, dir) = match asked {
             Some(path) => (path, None),
             None => {
-                // `tempfile` creates the directory with mode 0700.
-                let dir = tempfile::Builder::new()
-                    .prefix("arr-emulator-")
-                    .tempdir()
-                    .map_err(|e| {
-                        format!("cannot create a directory for the CA certificate: {e}")
-                    })?;
+                let mut builder = tempfile::Builder::new();
+                builder.prefix("arr-emulator-");
+                // Private: nobody else may read, replace or link in it.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    builder.permissions(std::fs::Permissions::from_mode(0o700));
+                }
+                let dir = builder.tempdir().map_err(|e| {
+                    format!("cannot create a directory for the CA certificate: {e}")
+                })?;
                 (dir.path().join("ca.pem"), Some(dir))
             }
         };

@@ -7,3 +7,5 @@ mod hostile_input;
 mod persistence;
 mod process;
 mod slow_clients;
+#[cfg(unix)]
+mod tls_files;
