@@ -35,12 +35,20 @@
 //!   NotStarted → Running → Succeeded/Failed, output URI derivation, SAS
 //!   redaction, `Retry-After` while running, listing with paging.
 //! * Per-account rate limits, fault injection, a controllable clock, TLS.
+//! * Optional persistence ([`EmulatorBuilder::data_dir`]), connection limits
+//!   and timeouts ([`Limits`]), a bounded request log.
 //!
 //! # Admin HTTP routes
 //!
 //! For clients that run the emulator as a process (`arr-emulator`), the same
-//! controls are served under the reserved prefix `/_emulator/` (no
-//! authentication; these requests stay out of [`EmulatorHandle::requests`]):
+//! controls are served under the reserved prefix `/_emulator/` (these
+//! requests stay out of [`EmulatorHandle::requests`]). They are guarded
+//! against web pages and neighbours: `Host` must name an address served
+//! (`localhost`, a loopback or the bound IP, or
+//! [`EmulatorBuilder::admin_host_name`]), `POST` bodies must be sent as
+//! `Content-Type: application/json`, and with
+//! [`EmulatorBuilder::admin_token`] (made up automatically when listening
+//! beyond loopback) `Authorization: Bearer <admin token>` is required:
 //!
 //! * `POST /_emulator/faults` with
 //!   `{"route": "GetSession", "fault": {"kind": "status", "status": 503, "retry_after_secs": 1, "times": 2}}`;
