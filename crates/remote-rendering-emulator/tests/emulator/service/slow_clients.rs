@@ -59,7 +59,10 @@ async fn five_hundred_slow_connections_do_not_delay_a_legitimate_request() {
             .expect("a slow client must be disconnected")
             .ok();
     }
-    println!("all {SLOW} slow connections closed {:?} after the request", cut_off.elapsed());
+    println!(
+        "all {SLOW} slow connections closed {:?} after the request",
+        cut_off.elapsed()
+    );
 }
 
 #[tokio::test]
