@@ -94,14 +94,16 @@ impl Shared {
         if self.db.is_none() {
             return Ok(());
         }
-        let Some(id) = path.trim_start_matches('/').split('/').nth(3) else {
+        let Some(segment) = path.trim_start_matches('/').split('/').nth(3) else {
             return Ok(());
         };
+        // Decoded as the router decoded it for the handler (`a%2Db` is `a-b`).
+        let id = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
         match route {
             Route::CreateSession | Route::UpdateSession | Route::StopSession => {
-                self.persist_session(id)
+                self.persist_session(&id)
             }
-            Route::CreateConversion => self.persist_conversion(id),
+            Route::CreateConversion => self.persist_conversion(&id),
             _ => Ok(()),
         }
     }

@@ -30,6 +30,11 @@ async fn sessions_conversions_tokens_and_the_clock_survive_a_restart() {
         first.create_session("b", 5).await.status,
         StatusCode::CREATED
     );
+    // Percent-encoded in the path: stored under the id the handler saw.
+    assert_eq!(
+        first.create_session("e%2Dx", 5).await.status,
+        StatusCode::CREATED
+    );
     assert_eq!(
         first.create_session("c", 5).await.status,
         StatusCode::CREATED
@@ -77,7 +82,7 @@ async fn sessions_conversions_tokens_and_the_clock_survive_a_restart() {
     assert_eq!(ctx.create_session("d", 5).await.status, StatusCode::CREATED);
     let list: remote_rendering_rest::types::SessionsList = ctx.get("sessions").await.json();
     let ids: Vec<_> = list.sessions.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["a", "c", "d"]);
+    assert_eq!(ids, ["a", "e-x", "c", "d"]);
     // The clock advance itself was stored.
     ctx.emu.shutdown().await;
     drop(ctx);
