@@ -22,8 +22,7 @@ pub(crate) enum Service {
 /// What a request counts against: the service and the parsed account id.
 pub(crate) type RateKey = (Service, String);
 
-/// Who may use the admin routes.
-#[derive(Debug)]
+/// Who may use the admin routes. (No `Debug`: it holds the admin token.)
 pub(crate) struct AdminAccess {
     /// Required as `Authorization: Bearer <token>` when set.
     pub(crate) token: Option<String>,
