@@ -344,48 +344,78 @@ impl Database {
         })
     }
 
-    /// Writes one session's current record (one transaction).
-    pub(crate) fn put_session(&self, account: &str, session: &Session) -> Result<(), PersistError> {
-        self.put("sessions", account, &session.id, session)
+    /// Serializes one session's record and takes the write lock, so the
+    /// caller can let go of the store before the (slow, synced) write while
+    /// writes still reach the disk in the order their snapshots were taken.
+    pub(crate) fn stage_session(
+        &self,
+        account: &str,
+        session: &Session,
+    ) -> Result<StagedWrite<'_>, PersistError> {
+        self.stage("sessions", account, &session.id, session)
     }
 
-    /// Writes one conversion's current record (one transaction).
-    pub(crate) fn put_conversion(
+    /// [`Database::stage_session`] for a conversion.
+    pub(crate) fn stage_conversion(
         &self,
         account: &str,
         conversion: &Conversion,
-    ) -> Result<(), PersistError> {
-        self.put("conversions", account, &conversion.id, conversion)
+    ) -> Result<StagedWrite<'_>, PersistError> {
+        self.stage("conversions", account, &conversion.id, conversion)
     }
 
-    fn put(
+    fn stage(
         &self,
-        table: &str,
+        table: &'static str,
         account: &str,
         id: &str,
         record: &impl serde::Serialize,
-    ) -> Result<(), PersistError> {
+    ) -> Result<StagedWrite<'_>, PersistError> {
         let record = serde_json::to_string(record)
             .map_err(|e| self.incompatible(format!("cannot serialize {table} '{id}': {e}")))?;
-        let conn = self.conn();
-        let mut statement = conn
-            .prepare_cached(&format!(
-                "INSERT INTO {table} (account, id, record) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (account, id) DO UPDATE SET record = excluded.record"
-            ))
-            .map_err(|e| self.sqlite(e))?;
-        statement
-            .execute(params![account, id, record])
-            .map_err(|e| self.sqlite(e))?;
-        Ok(())
+        Ok(StagedWrite {
+            db: self,
+            conn: self.conn(),
+            table,
+            account: account.to_owned(),
+            id: id.to_owned(),
+            record,
+        })
     }
-
     /// The version this build writes (for tests of refusal).
     #[cfg(test)]
     pub(crate) fn set_schema_version(&self, version: i64) {
         self.conn()
             .execute("UPDATE schema_version SET version = ?1", [version])
             .expect("update schema version");
+    }
+}
+
+/// One record ready to be written, holding the database's write lock.
+pub(crate) struct StagedWrite<'a> {
+    db: &'a Database,
+    conn: MutexGuard<'a, Connection>,
+    table: &'static str,
+    account: String,
+    id: String,
+    record: String,
+}
+
+impl StagedWrite<'_> {
+    /// Writes the record: one transaction, synced before this returns.
+    pub(crate) fn commit(self) -> Result<(), PersistError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(&format!(
+                "INSERT INTO {} (account, id, record) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (account, id) DO UPDATE SET record = excluded.record",
+                self.table
+            ))
+            .map_err(|e| self.db.sqlite(e))?;
+        statement
+            .execute(params![self.account, self.id, self.record])
+            .map_err(|e| self.db.sqlite(e))?;
+        Ok(())
     }
 }
 

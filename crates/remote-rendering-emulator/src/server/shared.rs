@@ -110,23 +110,29 @@ impl Shared {
     /// Writes one session's current state to the data directory, if any.
     pub(crate) fn persist_session(&self, id: &str) -> Result<(), PersistError> {
         let Some(db) = &self.db else { return Ok(()) };
-        // Under the store lock, so a later change is never overwritten by
-        // an earlier snapshot.
+        // The snapshot is taken and the write lock acquired under the store
+        // lock, so writes land in snapshot order (a later change is never
+        // overwritten by an earlier one); the synced write itself happens
+        // after the store is released, so readers do not wait for the disk.
         let store = self.store();
-        match store.session(id) {
-            Some(session) => db.put_session(&self.account_id.to_string(), session),
-            None => Ok(()),
-        }
+        let Some(session) = store.session(id) else {
+            return Ok(());
+        };
+        let staged = db.stage_session(&self.account_id.to_string(), session)?;
+        drop(store);
+        staged.commit()
     }
 
     /// Writes one conversion's current state to the data directory, if any.
     pub(crate) fn persist_conversion(&self, id: &str) -> Result<(), PersistError> {
         let Some(db) = &self.db else { return Ok(()) };
         let store = self.store();
-        match store.conversion(id) {
-            Some(conversion) => db.put_conversion(&self.account_id.to_string(), conversion),
-            None => Ok(()),
-        }
+        let Some(conversion) = store.conversion(id) else {
+            return Ok(());
+        };
+        let staged = db.stage_conversion(&self.account_id.to_string(), conversion)?;
+        drop(store);
+        staged.commit()
     }
 
     /// Counts a request against its service's and account's limit;
