@@ -113,6 +113,7 @@ impl Emulator {
 
 /// Failure to start the emulator.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EmulatorError {
     /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source}")]
