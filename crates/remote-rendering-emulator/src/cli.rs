@@ -69,6 +69,11 @@ pub struct EmulatorArgs {
     /// memory only).
     #[arg(long, env = "ARR_EMULATOR_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// With --data-dir: fsync every write before answering, so acknowledged
+    /// writes also survive a power cut (default: they survive any crash of
+    /// the emulator itself; much faster).
+    #[arg(long, requires = "data_dir")]
+    pub sync_every_write: bool,
     /// Requests the request log (`GET /_emulator/requests`) keeps; the
     /// oldest are forgotten first.
     #[arg(long, default_value_t = crate::DEFAULT_REQUEST_LOG_CAPACITY)]
@@ -133,7 +138,9 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
                 .idle_timeout(args.idle_timeout),
         );
     if let Some(dir) = &args.data_dir {
-        builder = builder.data_dir(dir);
+        builder = builder
+            .data_dir(dir)
+            .sync_every_write(args.sync_every_write);
     }
     if let Some(token) = args.admin_token {
         builder = builder.admin_token(token);

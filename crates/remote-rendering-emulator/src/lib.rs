@@ -152,6 +152,7 @@ pub struct EmulatorBuilder {
     token_lifetime: Duration,
     identity_issuer: String,
     data_dir: Option<PathBuf>,
+    sync_every_write: bool,
     request_log_capacity: usize,
     admin_token: Option<String>,
     admin_host_names: Vec<String>,
@@ -174,6 +175,7 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("account_domain", &self.account_domain)
             .field("token_lifetime", &self.token_lifetime)
             .field("data_dir", &self.data_dir)
+            .field("sync_every_write", &self.sync_every_write)
             .field("request_log_capacity", &self.request_log_capacity)
             .field("admin_host_names", &self.admin_host_names)
             .field("limits", &self.limits)
@@ -198,6 +200,7 @@ impl Default for EmulatorBuilder {
             token_lifetime: Duration::from_secs(24 * 60 * 60),
             identity_issuer: "https://login.emulator/identity".to_owned(),
             data_dir: None,
+            sync_every_write: false,
             request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
             admin_token: None,
             admin_host_names: Vec::new(),
@@ -295,10 +298,19 @@ impl EmulatorBuilder {
 
     /// Keeps state in an SQLite database in `dir` (created if missing):
     /// accounts, sessions, conversions, token signing secrets and the clock
-    /// survive restarts and `kill -9`; every acknowledged change is on disk
-    /// before it is answered. Default: memory only.
+    /// survive restarts and `kill -9`; every acknowledged change is
+    /// committed before it is answered. Default: memory only.
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// With [`EmulatorBuilder::data_dir`]: also fsync every write before
+    /// answering, so acknowledged writes survive an operating-system crash
+    /// or power cut too (not only a crash of the emulator), at the disk's
+    /// fsync rate. Default off.
+    pub fn sync_every_write(mut self, enabled: bool) -> Self {
+        self.sync_every_write = enabled;
         self
     }
 
@@ -381,6 +393,7 @@ impl EmulatorBuilder {
                 self.account_key.clone(),
                 &self.identity_issuer,
                 self.manual_clock,
+                self.sync_every_write,
             )?),
             None => None,
         };

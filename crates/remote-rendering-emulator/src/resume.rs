@@ -29,9 +29,10 @@ pub(crate) fn open(
     account_key: Option<String>,
     identity_issuer: &str,
     manual_clock: bool,
+    sync_every_write: bool,
 ) -> Result<Resumed, EmulatorError> {
     let data_dir = |e: crate::persist::PersistError| EmulatorError::DataDir(e.to_string());
-    let db = Arc::new(Database::open(dir).map_err(data_dir)?);
+    let db = Arc::new(Database::open(dir, sync_every_write).map_err(data_dir)?);
     let restored = db.load().map_err(data_dir)?;
     let meta = restored.meta;
     let account_id = match (account_id, meta.account_id) {
