@@ -167,6 +167,7 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
         None => None,
         Some(pem) => Some(CaFile::write(args.ca_cert_path, &pem)?),
     };
+    let shutdown = shutdown_signal()?;
     let line = serde_json::json!({
         "listening": emulator.bound_addr().to_string(),
         "endpoint": emulator.endpoint().as_str(),
@@ -184,7 +185,7 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
         stdout.flush().map_err(|e| e.to_string())?;
     }
 
-    shutdown_signal().await?;
+    shutdown.await;
     tracing::info!("shutting down");
     emulator.shutdown().await;
     drop(ca_file);
@@ -237,23 +238,33 @@ impl Drop for CaFile {
     }
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one (scripts and CI
-/// stop the emulator that way).
-async fn shutdown_signal() -> Result<(), String> {
+/// Waits for Ctrl-C, or SIGTERM where there is one (scripts and CI stop the
+/// emulator that way). The handlers are installed when this is called, not
+/// when the future is first polled: a script that reads the start line and
+/// signals at once must find them in place (else SIGTERM's default action
+/// kills the process and the CA file is left behind).
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| format!("cannot wait for SIGTERM: {e}"))?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(|e| format!("cannot wait for Ctrl-C: {e}")),
-            _ = term.recv() => Ok(()),
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term =
+            signal(SignalKind::terminate()).map_err(|e| format!("cannot wait for SIGTERM: {e}"))?;
+        let mut interrupt =
+            signal(SignalKind::interrupt()).map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
+        Ok(async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::error!("cannot wait for Ctrl-C: {e}");
+            }
+        })
     }
 }
 
