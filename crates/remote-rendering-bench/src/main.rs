@@ -40,7 +40,7 @@ enum Command {
     /// Runs every scenario (items 1-7 of issue 6) and writes the table.
     All(AllArgs),
     /// Runs the emulator in this process (started by `all`; arr-emulator's flags).
-    Emulator(EmulatorArgs),
+    Emulator(Box<EmulatorArgs>),
     /// Item 5's child: starts sessions concurrently and reports one JSON line
     /// (target from the ARR_BENCH_TARGET environment variable).
     Fleet(FleetArgs),
@@ -48,6 +48,8 @@ enum Command {
     /// child process, for profilers (`valgrind --tool=callgrind arr-bench
     /// profile --kind a` traces the client only).
     Profile(ProfileArgs),
+    /// Emulator throughput with `--data-dir` beside in memory (issue 14).
+    DataDir(remote_rendering_bench::persistence::DataDirArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,11 +104,12 @@ struct FleetArgs {
 async fn main() -> std::process::ExitCode {
     let result = match Cli::parse().command {
         Command::All(args) => all(args).await,
-        Command::Emulator(args) => remote_rendering_emulator::cli::run(args)
+        Command::Emulator(args) => remote_rendering_emulator::cli::run(*args)
             .await
             .map_err(anyhow::Error::msg),
         Command::Fleet(args) => fleet_child(args).await,
         Command::Profile(args) => profile(args).await,
+        Command::DataDir(args) => remote_rendering_bench::persistence::run(&args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use remote_rendering_rest::types;
+use serde::{Deserialize, Serialize};
 
 /// Timing and sizing knobs shared by all resources.
 #[derive(Clone, Debug)]
@@ -33,7 +34,7 @@ pub(crate) fn error(code: &str, message: impl Into<String>) -> types::Error {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum SessionEnd {
     Stopped,
     Error,
@@ -42,7 +43,7 @@ enum SessionEnd {
 /// Where a Ready session is reached, chosen once at creation: the service
 /// gave each session random high ports and a host under
 /// `remoterendering.vm.{account domain}` (2024: `lb<n>.remoterendering.vm.<region>.mixedreality.azure.com`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct SessionHost {
     balancer: u16,
     handshake_port: u16,
@@ -66,8 +67,8 @@ impl SessionHost {
     }
 }
 
-/// One rendering session.
-#[derive(Debug)]
+/// One rendering session. Serialized as is by `--data-dir` persistence.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub(crate) id: String,
     seq: u64,
@@ -166,8 +167,9 @@ impl Session {
 }
 
 /// One asset conversion. `settings` keeps the SAS tokens; they are removed
-/// whenever the conversion is shown.
-#[derive(Debug)]
+/// whenever the conversion is shown. Serialized as is by `--data-dir`
+/// persistence.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Conversion {
     pub(crate) id: String,
     seq: u64,
@@ -323,6 +325,26 @@ pub(crate) struct Store {
 }
 
 impl Store {
+    /// A store holding resources read back from disk; new ones are numbered
+    /// after them.
+    pub(crate) fn restore(sessions: Vec<Session>, conversions: Vec<Conversion>) -> Self {
+        let mut sessions = sessions;
+        let mut conversions = conversions;
+        sessions.sort_by_key(|s| s.seq);
+        conversions.sort_by_key(|c| c.seq);
+        let next_seq = sessions
+            .iter()
+            .map(|s| s.seq)
+            .chain(conversions.iter().map(|c| c.seq))
+            .max()
+            .unwrap_or(0);
+        Self {
+            next_seq,
+            sessions,
+            conversions,
+        }
+    }
+
     fn seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq

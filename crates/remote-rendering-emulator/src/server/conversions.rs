@@ -15,7 +15,20 @@ use super::shared::Shared;
 use crate::linked_storage::account_of;
 use crate::state::Conversion;
 
-fn check_container_uri(uri: &str, target: &str) -> Result<(), ApiError> {
+fn check_container_uri(uri: &str, target: &str, sas_field: &str) -> Result<(), ApiError> {
+    // No recording shows a container URL with a query; the spec gives the
+    // SAS its own field. Refused (never stored, echoed or logged).
+    let has_query =
+        url::Url::parse(uri).is_ok_and(|u| u.query().is_some() || u.fragment().is_some());
+    if has_query {
+        return Err(ApiError::bad_request(
+            "InvalidStorageContainerUri",
+            format!(
+                "{target} must not carry a query or fragment: send a SAS token in {sas_field}."
+            ),
+        )
+        .target(target));
+    }
     let ok = url::Url::parse(uri)
         .map(|u| {
             matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
@@ -38,10 +51,12 @@ fn validate(settings: &types::ConversionSettings) -> Result<(), ApiError> {
     check_container_uri(
         &input.storage_container_uri,
         "settings.inputLocation.storageContainerUri",
+        "storageContainerReadListSas",
     )?;
     check_container_uri(
         &output.storage_container_uri,
         "settings.outputLocation.storageContainerUri",
+        "storageContainerWriteSas",
     )?;
     let path = &input.relative_input_asset_path;
     let target = "settings.inputLocation.relativeInputAssetPath";

@@ -26,5 +26,6 @@ mod sessions;
 mod shared;
 mod sts;
 
+pub use connections::Limits;
 pub(crate) use connections::serve;
-pub(crate) use shared::Shared;
+pub(crate) use shared::{AdminAccess, Shared};

@@ -8,3 +8,4 @@ mod protocol;
 mod python_interop;
 mod replay;
 mod schemathesis;
+mod service;
