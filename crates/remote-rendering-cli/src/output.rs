@@ -67,12 +67,9 @@ fn opt<T: ToString>(value: &Option<T>) -> String {
 
 /// Lease values are whole minutes; zero reads better as `0m` than `0s`.
 fn lease(d: Option<std::time::Duration>) -> String {
-    d.map(|d| {
-        if d.is_zero() {
-            "0m".to_string()
-        } else {
-            format_duration(d)
-        }
+    d.map(|d| match d.is_zero() {
+        true => "0m".to_string(),
+        false => format_duration(d),
     })
     .unwrap_or_default()
 }

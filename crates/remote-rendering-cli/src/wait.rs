@@ -80,12 +80,12 @@ impl Progress {
     /// Reports one observation.
     pub fn update(&mut self, status: &str, elapsed: Duration, next_poll: Option<Duration>) {
         let next = next_poll
-            .map(|d| format!(", next poll in {}", seconds(d)))
+            .map(|d| format!(", next poll in {}", format_duration(d)))
             .unwrap_or_default();
         let line = format!(
             "{}: {status} (elapsed {}{next})",
             self.label,
-            seconds(elapsed)
+            format_duration(elapsed)
         );
         match &self.bar {
             Some(bar) => bar.set_message(line),
@@ -109,16 +109,6 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-    }
-}
-
-fn seconds(d: Duration) -> String {
-    if d >= Duration::from_secs(60) && d.as_secs().is_multiple_of(60) {
-        format_duration(d)
-    } else if d >= Duration::from_secs(60) {
-        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
     }
 }
 

@@ -55,7 +55,7 @@ pub enum Error {
     },
 
     /// A request or an overall wait took longer than allowed.
-    #[error("{operation} timed out after {}", humanize(*after))]
+    #[error("{operation} timed out after {}", remote_rendering_duration::format_duration(*after))]
     Timeout {
         /// The operation (or poll) that timed out.
         operation: &'static str,
@@ -211,15 +211,6 @@ fn detail_suffix(error: &Option<Box<ServiceErrorDetail>>) -> String {
         .as_ref()
         .map(|e| format!(": {} {}", e.code, e.message))
         .unwrap_or_default()
-}
-
-pub(crate) fn humanize(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs >= 60 {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
 }
 
 impl From<std::convert::Infallible> for Error {
