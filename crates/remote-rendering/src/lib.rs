@@ -99,10 +99,10 @@ pub use models::{
 };
 pub use options::{ClientOptions, DEFAULT_API_VERSION};
 pub use poller::{
-    ConversionPoller, PollUpdate, Pollable, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
-    SessionPoller,
+    ConversionPoller, MIN_POLL_INTERVAL, PollUpdate, Pollable, Poller, SLOW_INTERVAL,
+    STANDARD_SESSION_INTERVAL, SessionPoller,
 };
-pub use retry::RetryPolicy;
+pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
 
 /// Pure functions exposed for the fuzz checks, benchmarks and tests (feature
 /// `testing`, off by default): not part of the stable API.

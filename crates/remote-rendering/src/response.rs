@@ -66,12 +66,16 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds.min(24 * 3600)));
+        return Some(Duration::from_secs(seconds).min(crate::retry::MAX_RETRY_AFTER));
     }
     let format = time::format_description::well_known::Rfc2822;
     let when = time::OffsetDateTime::parse(value, &format).ok()?;
     let delta = when - time::OffsetDateTime::now_utc();
-    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
+    Some(
+        Duration::try_from(delta)
+            .unwrap_or(Duration::ZERO)
+            .min(crate::retry::MAX_RETRY_AFTER),
+    )
 }
 
 /// Classifies the outcome of one generated call.
@@ -177,6 +181,19 @@ pub(crate) fn status_error(
         .and_then(|s| s.canonical_reason())
         .unwrap_or("error")
         .to_string();
+    if (300..400).contains(&status) {
+        let location = header(headers, "location").unwrap_or_default();
+        return Error::InvalidResponse {
+            operation,
+            message: format!(
+                "the endpoint answered HTTP {status}, a redirect to `{}`; ARR never redirects, \
+                 so it was not followed: check the endpoint",
+                location.escape_debug()
+            ),
+            ms_cv,
+            transient: false,
+        };
+    }
     if status == 401 || status == 403 {
         let message = decoded
             .as_ref()

@@ -3,6 +3,10 @@
 use crate::error::Error;
 use std::time::{Duration, Instant};
 
+/// The longest `Retry-After` honoured, for retries and polls alike: a
+/// server asking for a day (or a date next year) is waited on this long.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// How failed calls are retried.
 ///
 /// Every operation of this crate is safe to retry: creates use client-chosen

@@ -1,6 +1,6 @@
 //! A small lying server on loopback: raw HTTP/1.1 over a tokio
 //! `TcpListener`, answering each request with whatever the test's handler
-//! says (any status, headers, a body or an endless one), one request per
+//! says (any status, headers and body), one request per
 //! connection. The emulator cannot lie like this; these tests need it to.
 
 use std::sync::Arc;
@@ -17,8 +17,6 @@ pub struct Answer {
 
 pub enum Body {
     Bytes(Vec<u8>),
-    /// Chunks of zeros until the client hangs up.
-    Endless,
 }
 
 impl Answer {
@@ -115,35 +113,25 @@ async fn write_answer(socket: &mut tokio::net::TcpStream, answer: Answer) -> std
     for (name, value) in &answer.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    match answer.body {
-        Body::Bytes(bytes) => {
-            head.push_str(&format!("content-length: {}\r\n\r\n", bytes.len()));
-            socket.write_all(head.as_bytes()).await?;
-            socket.write_all(&bytes).await?;
-        }
-        Body::Endless => {
-            head.push_str("transfer-encoding: chunked\r\n\r\n");
-            socket.write_all(head.as_bytes()).await?;
-            let chunk = vec![b' '; 64 * 1024];
-            let framed = [format!("{:x}\r\n", chunk.len()).into_bytes(), chunk, b"\r\n".to_vec()]
-                .concat();
-            loop {
-                socket.write_all(&framed).await?;
-            }
-        }
-    }
+    let Body::Bytes(bytes) = answer.body;
+    head.push_str(&format!("content-length: {}\r\n\r\n", bytes.len()));
+    socket.write_all(head.as_bytes()).await?;
+    socket.write_all(&bytes).await?;
     socket.shutdown().await
 }
 
 /// A client of `server` with a static token (no STS), quick retries and
 /// short poll intervals.
 pub fn client(server: &HostileServer) -> remote_rendering::ClientBuilder {
-    remote_rendering::Client::builder(crate::hostile_server::ACCOUNT, "eastus.mixedreality.azure.com")
-        .endpoint(&server.base)
-        .sts_endpoint(&server.base)
-        .credential(remote_rendering::Credential::access_token(TOKEN))
-        .retry_policy(crate::common::fast_retry())
-        .request_timeout(std::time::Duration::from_secs(10))
+    remote_rendering::Client::builder(
+        crate::hostile_server::ACCOUNT,
+        "eastus.mixedreality.azure.com",
+    )
+    .endpoint(&server.base)
+    .sts_endpoint(&server.base)
+    .credential(remote_rendering::Credential::access_token(TOKEN))
+    .retry_policy(crate::common::fast_retry())
+    .request_timeout(std::time::Duration::from_secs(10))
 }
 
 pub const ACCOUNT: &str = "30ea64bd-100f-4bf0-adc9-29fa45d4880c";
