@@ -5,6 +5,7 @@
 //! are a library so that fuzzers and tests can drive the parsers directly.
 //! This is not a stable API.
 
+pub mod cancel;
 pub mod cli;
 pub mod commands;
 pub mod duration;

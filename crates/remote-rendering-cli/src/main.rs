@@ -11,7 +11,7 @@ use commands::Context;
 use error::{CliError, CliResult};
 use remote_rendering_cli::output::Printer;
 use remote_rendering_cli::settings::ArrConfig;
-use remote_rendering_cli::{cli, commands, error, quickstart};
+use remote_rendering_cli::{cancel, cli, commands, error, quickstart};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -27,7 +27,27 @@ fn main() -> ExitCode {
             return ExitCode::from(error::SERVICE);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let printer = Printer::new(cli.output);
+    // `arr emulator` shuts down gracefully on Ctrl-C/SIGTERM by itself.
+    let serves = matches!(cli.command, Command::Emulator(_));
+    let result = runtime.block_on(async {
+        if serves {
+            return run(cli, &printer).await;
+        }
+        tokio::select! {
+            result = run(cli, &printer) => result,
+            () = cancel::until_unhandled_signal() => Err(CliError::interrupted(
+                "interrupted: cancelled; a request already sent may still take effect \
+                 (check with `arr session list` or `arr conversion list`)",
+            )),
+        }
+    });
+    if let Some(kind) = printer.write_error() {
+        // Exit 0 with nothing written would make a script trust an empty result.
+        eprintln!("error: cannot write the result to stdout: {kind}");
+        return ExitCode::from(error::OUTPUT);
+    }
+    match result {
         Ok(()) => ExitCode::from(error::SUCCESS),
         Err(e) => {
             eprintln!("error: {e}");
@@ -36,13 +56,13 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> CliResult {
+async fn run(cli: Cli, printer: &Printer) -> CliResult {
     let config = match &cli.config {
         Some(path) => ArrConfig::load(path)?,
         None => ArrConfig::default(),
     };
     let ctx = Context {
-        printer: Printer::new(cli.output),
+        printer: printer.clone(),
         config,
     };
     match cli.command {

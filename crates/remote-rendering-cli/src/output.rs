@@ -193,15 +193,37 @@ pub fn conversions_table(conversions: &[Conversion]) -> String {
     render_table(&["ID", "STATUS", "ASSET", "CREATED"], &rows)
 }
 
-/// Writes the result of a command to stdout in the chosen format.
+/// Writes the result of a command to stdout in the chosen format. Clones
+/// share what went wrong, so `main` can see a failed write after the command.
+#[derive(Clone)]
 pub struct Printer {
     format: OutputFormat,
+    /// The first failed write to stdout, reported when the command ends.
+    write_error: std::sync::Arc<std::sync::Mutex<Option<std::io::ErrorKind>>>,
 }
 
 impl Printer {
     /// A printer for `format`.
     pub fn new(format: OutputFormat) -> Self {
-        Self { format }
+        Self {
+            format,
+            write_error: Default::default(),
+        }
+    }
+
+    /// Why stdout could not be written, if it could not (a closed pipe, as
+    /// in `arr session list | head`, is not a failure).
+    pub fn write_error(&self) -> Option<std::io::ErrorKind> {
+        *self.write_error.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, result: std::io::Result<()>) {
+        if let Err(error) = result
+            && error.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            let mut first = self.write_error.lock().unwrap_or_else(|e| e.into_inner());
+            first.get_or_insert(error.kind());
+        }
     }
 
     /// Whether stdout carries JSON (then human notes go to stderr).
@@ -220,9 +242,10 @@ impl Printer {
             }
         };
         let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`arr session list | head`) is not worth a panic.
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
+        let written = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
+        self.record(written);
     }
 
     /// A line for people: on stdout in table mode, on stderr in JSON mode so
@@ -231,7 +254,8 @@ impl Printer {
         match self.format {
             OutputFormat::Table => {
                 let mut stdout = std::io::stdout().lock();
-                let _ = writeln!(stdout, "{}", line.as_ref());
+                let written = writeln!(stdout, "{}", line.as_ref()).and_then(|()| stdout.flush());
+                self.record(written);
             }
             OutputFormat::Json => eprintln!("{}", line.as_ref()),
         }

@@ -15,37 +15,26 @@ pub enum WaitOutcome<T> {
     Interrupted,
 }
 
-/// Resolves when the user presses Ctrl-C. Created before waiting starts so
-/// that an early Ctrl-C is not lost and does not kill the process outright.
+/// Resolves on Ctrl-C or SIGTERM. Created before waiting starts so that an
+/// early signal is not lost and does not kill the process outright.
 pub struct Interrupt {
-    #[cfg(unix)]
-    signal: tokio::signal::unix::Signal,
+    signals: crate::cancel::Signals,
 }
 
 impl Interrupt {
-    /// Starts listening for Ctrl-C.
+    /// Starts listening for Ctrl-C and SIGTERM.
     pub fn listen() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-            Ok(Self { signal })
-        }
-        #[cfg(not(unix))]
-        {
-            Ok(Self {})
-        }
+        Ok(Self {
+            signals: crate::cancel::Signals::new()?,
+        })
     }
 
-    /// Waits for the next Ctrl-C.
+    /// Waits for the next Ctrl-C or SIGTERM; while it waits, the signal is
+    /// this wait's to handle (see `cancel.rs`).
     pub async fn recv(&mut self) {
-        #[cfg(unix)]
-        {
-            self.signal.recv().await;
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+        let mut listening = crate::cancel::Listening::start();
+        self.signals.recv().await;
+        listening.take();
     }
 }
 

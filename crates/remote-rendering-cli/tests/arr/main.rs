@@ -13,6 +13,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod cancel;
 mod config_file;
 mod errors;
 mod hostile_config;
