@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod duration;
 pub mod error;
+pub mod escape;
 pub mod output;
 pub mod quickstart;
 pub mod settings;

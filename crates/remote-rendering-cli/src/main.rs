@@ -11,7 +11,7 @@ use commands::Context;
 use error::{CliError, CliResult};
 use remote_rendering_cli::output::Printer;
 use remote_rendering_cli::settings::ArrConfig;
-use remote_rendering_cli::{cancel, cli, commands, error, quickstart};
+use remote_rendering_cli::{cancel, cli, commands, error, escape, quickstart};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -50,7 +50,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(error::SUCCESS),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Error messages quote the service's words: no raw escapes.
+            eprintln!("error: {}", escape::escape_controls(&e.to_string()));
             ExitCode::from(e.code)
         }
     }

@@ -4,6 +4,7 @@
 
 use crate::cli::OutputFormat;
 use crate::duration::format_duration;
+use crate::escape::escape_controls;
 use remote_rendering::{Conversion, ServiceErrorDetail, Session};
 use serde_json::{Value, json};
 use std::io::Write as _;
@@ -118,13 +119,22 @@ pub fn render_rows(rows: &[(&str, String)]) -> String {
     let rows: Vec<_> = rows.iter().filter(|(_, v)| !v.is_empty()).collect();
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     rows.iter()
-        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .map(|(k, v)| format!("{k:<width$}  {}\n", escape_controls(v)))
         .collect()
 }
 
 /// Renders a table with a header row; columns are padded to their widest
 /// cell and the last column is not padded, so lines carry no trailing spaces.
 pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| escape_controls(c).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -254,10 +264,11 @@ impl Printer {
         match self.format {
             OutputFormat::Table => {
                 let mut stdout = std::io::stdout().lock();
-                let written = writeln!(stdout, "{}", line.as_ref()).and_then(|()| stdout.flush());
+                let line = escape_controls(line.as_ref());
+                let written = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
                 self.record(written);
             }
-            OutputFormat::Json => eprintln!("{}", line.as_ref()),
+            OutputFormat::Json => eprintln!("{}", escape_controls(line.as_ref())),
         }
     }
 }

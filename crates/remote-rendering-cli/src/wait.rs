@@ -72,8 +72,9 @@ impl Progress {
             .map(|d| format!(", next poll in {}", format_duration(d)))
             .unwrap_or_default();
         let line = format!(
-            "{}: {status} (elapsed {}{next})",
+            "{}: {} (elapsed {}{next})",
             self.label,
+            crate::escape::escape_controls(status),
             format_duration(elapsed)
         );
         match &self.bar {

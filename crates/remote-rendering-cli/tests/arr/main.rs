@@ -17,6 +17,7 @@ mod cancel;
 mod config_file;
 mod errors;
 mod hostile_config;
+mod hostile_output;
 mod interrupt;
 mod quickstart;
 mod secrets_cli;
