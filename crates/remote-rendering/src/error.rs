@@ -1,6 +1,7 @@
 //! The one error type of the crate.
 
 use crate::status::{ConversionStatus, ServiceErrorDetail, SessionStatus};
+use crate::unreachable::Unreachable;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,9 +153,26 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Service(e) => matches!(e.status, 408 | 429 | 500 | 502 | 503 | 504),
-            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Transport { .. } => !matches!(
+                self.unreachable(),
+                Some(Unreachable::NameNotResolved | Unreachable::UntrustedCertificate)
+            ),
+            Error::Timeout { .. } => true,
             Error::InvalidResponse { transient, .. } => *transient,
             _ => false,
+        }
+    }
+
+    /// Why the service could not be reached at all, when that is the cause
+    /// (a closed port, an unresolvable name, an untrusted certificate):
+    /// failures that retrying will not heal.
+    pub fn unreachable(&self) -> Option<Unreachable> {
+        match self {
+            Error::Transport {
+                source: Some(source),
+                ..
+            } => Unreachable::of(source.as_ref()),
+            _ => None,
         }
     }
 

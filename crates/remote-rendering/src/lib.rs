@@ -86,6 +86,7 @@ mod response;
 mod retry;
 mod sessions;
 mod status;
+mod unreachable;
 
 pub use auth::{AccessToken, Credential, STS_API_VERSION};
 pub use builder::ClientBuilder;
@@ -103,6 +104,7 @@ pub use poller::{
     STANDARD_SESSION_INTERVAL, SessionPoller,
 };
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
+pub use unreachable::Unreachable;
 
 /// Pure functions exposed for the fuzz checks, benchmarks and tests (feature
 /// `testing`, off by default): not part of the stable API.

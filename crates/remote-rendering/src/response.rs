@@ -125,6 +125,17 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
         Err(E::CommunicationError(e))
         | Err(E::ResponseBodyError(e))
         | Err(E::InvalidUpgrade(e)) => Err(transport_error(operation, e)),
+        // A web page where the API should be: a wrong endpoint, not a glitch.
+        Err(E::InvalidResponsePayload(body, _)) if looks_like_html(&body) => {
+            Err(Error::InvalidResponse {
+                operation,
+                message: "the endpoint answered HTML, not the ARR API: check --endpoint \
+                          (the client's endpoint setting)"
+                    .into(),
+                ms_cv: None,
+                transient: false,
+            })
+        }
         Err(E::InvalidResponsePayload(body, e)) => Err(Error::InvalidResponse {
             operation,
             message: format!(
@@ -145,6 +156,12 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
     }
 }
 
+fn looks_like_html(body: &[u8]) -> bool {
+    let start = body.trim_ascii_start();
+    let head = &start[..start.len().min(15)];
+    head.starts_with(b"<!") || head.to_ascii_lowercase().starts_with(b"<html")
+}
+
 pub(crate) fn transport_error(operation: &'static str, e: reqwest::Error) -> Error {
     if e.is_timeout() {
         return Error::Timeout {
@@ -159,6 +176,9 @@ pub(crate) fn transport_error(operation: &'static str, e: reqwest::Error) -> Err
     while let Some(inner) = source {
         message = format!("{message}: {inner}");
         source = inner.source();
+    }
+    if let Some(cause) = crate::unreachable::Unreachable::of(&e) {
+        message = format!("{}; {message}", cause.hint());
     }
     Error::Transport {
         operation,

@@ -90,6 +90,10 @@ impl RetryPolicy {
         if !error.is_retryable() || retry >= self.max_retries {
             return None;
         }
+        // A closed port: one quick retry (a server restarting), then give up.
+        if error.unreachable() == Some(crate::Unreachable::ConnectionRefused) {
+            return (retry == 0).then(|| self.backoff(0));
+        }
         let delay = error.retry_after().unwrap_or_else(|| self.backoff(retry));
         if started.elapsed() + delay > self.max_elapsed {
             tracing::debug!(?delay, "retry budget exhausted");

@@ -15,4 +15,5 @@ mod lease_keeper;
 mod lying_server;
 mod retries;
 mod sessions;
+mod unreachable;
 mod validation;
