@@ -23,6 +23,8 @@ pub struct Context {
     pub printer: Printer,
     /// The `--config` file, or an empty one.
     pub config: ArrConfig,
+    /// The command's `--timeout`.
+    pub deadline: crate::deadline::Deadline,
 }
 
 impl Context {

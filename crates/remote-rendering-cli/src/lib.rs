@@ -8,6 +8,7 @@
 pub mod cancel;
 pub mod cli;
 pub mod commands;
+pub mod deadline;
 pub mod duration;
 pub mod error;
 pub mod escape;

@@ -11,7 +11,7 @@ use commands::Context;
 use error::{CliError, CliResult};
 use remote_rendering_cli::output::Printer;
 use remote_rendering_cli::settings::ArrConfig;
-use remote_rendering_cli::{cancel, cli, commands, error, escape, quickstart};
+use remote_rendering_cli::{cancel, cli, commands, deadline, error, escape, quickstart};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -30,12 +30,27 @@ fn main() -> ExitCode {
     let printer = Printer::new(cli.output);
     // `arr emulator` shuts down gracefully on Ctrl-C/SIGTERM by itself.
     let serves = matches!(cli.command, Command::Emulator(_));
+    let deadline = deadline::Deadline::start(match &cli.command {
+        Command::Session(c) => c.connection.timeout,
+        Command::Conversion(c) => c.connection.timeout,
+        Command::Token(a) => a.connection.timeout,
+        _ => None,
+    });
     let result = runtime.block_on(async {
         if serves {
-            return run(cli, &printer).await;
+            return run(cli, &printer, deadline).await;
         }
+        let expired = async {
+            match deadline.timeout() {
+                Some(timeout) => tokio::time::sleep(timeout + deadline::GRACE).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            result = run(cli, &printer) => result,
+            result = run(cli, &printer, deadline) => result,
+            () = expired => Err(CliError::service(deadline.message(
+                "a request already sent may still take effect",
+            ))),
             () = cancel::until_unhandled_signal() => Err(CliError::interrupted(
                 "interrupted: cancelled; a request already sent may still take effect \
                  (check with `arr session list` or `arr conversion list`)",
@@ -57,13 +72,14 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, printer: &Printer) -> CliResult {
+async fn run(cli: Cli, printer: &Printer, deadline: deadline::Deadline) -> CliResult {
     let config = match &cli.config {
         Some(path) => ArrConfig::load(path)?,
         None => ArrConfig::default(),
     };
     let ctx = Context {
         printer: printer.clone(),
+        deadline,
         config,
     };
     match cli.command {

@@ -6,7 +6,7 @@ use super::*;
 use std::time::Instant;
 
 /// A server on loopback that accepts connections and never answers.
-fn hanging_server() -> String {
+pub(super) fn hanging_server() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     std::thread::spawn(move || {

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 mod cancel;
 mod config_file;
+mod deadlines;
 mod errors;
 mod hostile_config;
 mod hostile_output;
