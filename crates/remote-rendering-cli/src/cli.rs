@@ -147,7 +147,7 @@ pub struct SessionStartArgs {
     #[arg(long)]
     pub id: Option<String>,
     /// Server size [config: renderingSessionSettings.vmSize] [default: standard]
-    #[arg(long, value_parser = size_parser())]
+    #[arg(long, value_parser = size_parser(), ignore_case = true)]
     pub size: Option<SessionSize>,
     /// Lease: 4h, 90m, 1h30m or hh:mm:ss, whole minutes [config: renderingSessionSettings.maxLeaseTime] [default: 4h]
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
@@ -319,5 +319,22 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn session_size_is_accepted_in_any_case() {
+        // Issue 13: the config's "Standard" was accepted, `--size Premium` was not.
+        for size in ["premium", "Premium", "PREMIUM"] {
+            let cli = Cli::try_parse_from(["arr", "session", "start", "--size", size])
+                .unwrap_or_else(|e| panic!("{size}: {e}"));
+            let Command::Session(session) = cli.command else {
+                panic!("not a session command");
+            };
+            let SessionSubcommand::Start(start) = session.command else {
+                panic!("not session start");
+            };
+            assert_eq!(start.size, Some(SessionSize::Premium), "{size}");
+        }
+        assert!(Cli::try_parse_from(["arr", "session", "start", "--size", "huge"]).is_err());
     }
 }

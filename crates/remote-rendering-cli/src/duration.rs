@@ -9,7 +9,10 @@ pub use remote_rendering_duration::{ParseDurationError, format_duration, parse_d
 /// Parses a lease: a positive duration in whole minutes, because the service
 /// counts leases in minutes and silently rounding would change what was asked.
 pub fn parse_lease(text: &str) -> Result<Duration, String> {
-    let duration = parse_duration(text).map_err(String::from)?;
+    // The generic hint suggests seconds, which a lease never accepts.
+    let duration = parse_duration(text).map_err(|_| {
+        format!("`{text}` is not a lease; use whole minutes like 30m, 1h30m, 4h or 01:30:00")
+    })?;
     if duration.is_zero() {
         return Err(format!("a lease must be at least one minute, not `{text}`"));
     }
@@ -42,5 +45,10 @@ mod tests {
         assert!(parse_lease("90500ms").is_err());
         assert!(parse_lease("90").is_err());
         assert_eq!(parse_lease("1.5h").unwrap(), mins(90));
+        // Issue 13: the hint for a bad lease never suggests seconds.
+        for bad in ["abc", "4 hours", "1h1h"] {
+            let error = parse_lease(bad).unwrap_err();
+            assert!(!error.contains("45s") && error.contains("30m"), "{bad}: {error}");
+        }
     }
 }
