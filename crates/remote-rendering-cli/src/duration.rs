@@ -48,7 +48,10 @@ mod tests {
         // Issue 13: the hint for a bad lease never suggests seconds.
         for bad in ["abc", "4 hours", "1h1h"] {
             let error = parse_lease(bad).unwrap_err();
-            assert!(!error.contains("45s") && error.contains("30m"), "{bad}: {error}");
+            assert!(
+                !error.contains("45s") && error.contains("30m"),
+                "{bad}: {error}"
+            );
         }
     }
 }

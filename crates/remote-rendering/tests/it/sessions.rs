@@ -491,3 +491,22 @@ async fn default_intervals_are_2_s_for_standard_and_10_s_for_premium() {
         assert_eq!(first.next_poll, Some(interval));
     }
 }
+
+#[tokio::test]
+async fn a_stopped_session_has_no_remaining_lease() {
+    // Issue 13: `arr session get` showed a Stopped session's lease as remaining.
+    let emu = crate::common::emulator()
+        .session_startup(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    let client = crate::common::client(&emu);
+    let id = SessionId::generate();
+    client.start_session(&id, &standard(60)).await.unwrap();
+    let ready = client.get_session(&id).await.unwrap();
+    assert!(ready.remaining_lease().is_some());
+    client.stop_session(&id).await.unwrap();
+    let stopped = client.get_session(&id).await.unwrap();
+    assert_eq!(stopped.status, SessionStatus::Stopped);
+    assert_eq!(stopped.remaining_lease(), None, "{stopped:?}");
+}
