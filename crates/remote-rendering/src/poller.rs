@@ -485,7 +485,13 @@ mod tests {
             conversion("Succeeded").outcome(),
             sealed::Outcome::Succeeded
         ));
-        for status in ["Failed", "Cancelled", "SomethingNew"] {
+        // Issue 13: a status this client does not know keeps the wait going
+        // (bounded by its timeout), with a warning.
+        assert!(matches!(
+            conversion("SomethingNew").outcome(),
+            sealed::Outcome::Pending
+        ));
+        for status in ["Failed", "Cancelled"] {
             match conversion(status).outcome() {
                 sealed::Outcome::Failed(Error::ConversionFailed { status: s, .. }) => {
                     assert_eq!(s.as_str(), status)

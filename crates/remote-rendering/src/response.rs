@@ -299,7 +299,7 @@ mod tests {
             )
         };
         // Cut short and not JSON: may come right on a second try.
-        for body in [&b"{\"id\": \"a"[..], b"<html>busy</html>"] {
+        for body in [&b"{\"id\": \"a"[..], b"busy, try later"] {
             let error = classify::<()>("get session", Err(payload(body)))
                 .await
                 .err()
@@ -307,6 +307,13 @@ mod tests {
             assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
             assert!(error.is_retryable(), "{error:?}");
         }
+        // A web page: a wrong endpoint, which no retry heals (issue 13).
+        let error = classify::<()>("get session", Err(payload(b"<html>busy</html>")))
+            .await
+            .err()
+            .unwrap();
+        assert!(!error.is_retryable(), "{error:?}");
+        assert!(error.to_string().contains("answered HTML"), "{error}");
         // Well-formed JSON of the wrong shape: it will not.
         let error = classify::<()>("get session", Err(payload(b"{}")))
             .await
