@@ -176,6 +176,12 @@ impl Error {
         }
     }
 
+    /// Whether the endpoint answered a web page instead of the API (a wrong
+    /// endpoint, or a gateway's glitch): retried once at most.
+    pub(crate) fn is_html_answer(&self) -> bool {
+        matches!(self, Error::InvalidResponse { message, .. } if message == crate::response::HTML_ANSWER)
+    }
+
     /// The `MS-CV` correlation vector of the response behind this error, if any.
     pub fn ms_cv(&self) -> Option<&str> {
         match self {

@@ -125,15 +125,14 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
         Err(E::CommunicationError(e))
         | Err(E::ResponseBodyError(e))
         | Err(E::InvalidUpgrade(e)) => Err(transport_error(operation, e)),
-        // A web page where the API should be: a wrong endpoint, not a glitch.
+        // A web page where the API should be: usually a wrong endpoint, at
+        // times a gateway's glitch; the retry policy tries once more only.
         Err(E::InvalidResponsePayload(body, _)) if looks_like_html(&body) => {
             Err(Error::InvalidResponse {
                 operation,
-                message: "the endpoint answered HTML, not the ARR API: check --endpoint \
-                          (the client's endpoint setting)"
-                    .into(),
+                message: HTML_ANSWER.into(),
                 ms_cv: None,
-                transient: false,
+                transient: true,
             })
         }
         Err(E::InvalidResponsePayload(body, e)) => Err(Error::InvalidResponse {
@@ -155,6 +154,10 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
         }),
     }
 }
+
+/// The message of an HTML answer; [`Error::is_html_answer`] recognises it.
+pub(crate) const HTML_ANSWER: &str =
+    "the endpoint answered HTML, not the ARR API: check --endpoint (the client's endpoint setting)";
 
 fn looks_like_html(body: &[u8]) -> bool {
     let start = body.trim_ascii_start();
@@ -307,12 +310,12 @@ mod tests {
             assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
             assert!(error.is_retryable(), "{error:?}");
         }
-        // A web page: a wrong endpoint, which no retry heals (issue 13).
+        // A web page: usually a wrong endpoint, retried once only (issue 13).
         let error = classify::<()>("get session", Err(payload(b"<html>busy</html>")))
             .await
             .err()
             .unwrap();
-        assert!(!error.is_retryable(), "{error:?}");
+        assert!(error.is_html_answer(), "{error:?}");
         assert!(error.to_string().contains("answered HTML"), "{error}");
         // Well-formed JSON of the wrong shape: it will not.
         let error = classify::<()>("get session", Err(payload(b"{}")))
