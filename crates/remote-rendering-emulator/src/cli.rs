@@ -112,25 +112,9 @@ pub struct EmulatorArgs {
     pub idle_timeout: Duration,
 }
 
-/// Parses `250ms`, `3s`, `2m`, `1h` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("invalid duration '{text}'"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => return Err(format!("unknown duration unit '{other}' in '{text}'")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("invalid duration '{text}': {e}"))
-}
+/// The workspace's one duration grammar (`250ms`, `3s`, `1.5`, `2m`, `1h30m`,
+/// `hh:mm:ss`), shared with `arr`.
+pub use remote_rendering_duration::parse_duration;
 
 /// Starts the emulator, prints the JSON line with its connection details
 /// on stdout, and serves until Ctrl-C or SIGTERM. Logging is the caller's

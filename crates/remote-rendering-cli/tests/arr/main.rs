@@ -13,9 +13,12 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod cancel;
 mod config_file;
+mod deadlines;
 mod errors;
 mod hostile_config;
+mod hostile_output;
 mod interrupt;
 mod quickstart;
 mod secrets_cli;
