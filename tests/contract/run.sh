@@ -32,12 +32,24 @@ PY
 )
 export ARR_ACCOUNT_ID="$account_id"
 
+# The document as generated, with one recorded fact the upstream Swagger
+# (which spec/swagger twins) does not state: the service wrote
+# `"@nextLink": null` on the last page of a conversion list (FACTS.md,
+# "GET …/conversions"), so the checked copy allows null there.
+document="$work/arr-2021-01-01.json"
+"$venv/bin/python" - "$harness_root/spec/openapi/arr-2021-01-01.json" "$document" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1], encoding="utf-8"))
+spec["components"]["schemas"]["conversion_list"]["properties"]["@nextLink"]["nullable"] = True
+json.dump(spec, open(sys.argv[2], "w", encoding="utf-8"))
+PY
+
 status=0
 # Run from the scratch directory so schemathesis leaves no files behind.
 (
     cd "$work"
     "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run \
-        "$harness_root/spec/openapi/arr-2021-01-01.json" \
+        "$document" \
         --url "$endpoint" \
         --header "Authorization: Bearer $token" \
         --generation-with-security-parameters false \

@@ -14,6 +14,7 @@
 //! - [`process`]: the emulator and the fleet scenario as child processes;
 //! - [`measure`]: CPU time, peak RSS and latency summaries;
 //! - [`loadgen`]: a lean HTTP/1.1 load generator for emulator capacity;
+//! - [`persistence`]: emulator throughput with `--data-dir` (issue 14);
 //! - [`scenarios`]: items 1 to 6 of the issue;
 //! - [`python`]: item 7, the official Python SDK as a peer;
 //! - [`report`]: the Markdown table;
@@ -23,6 +24,7 @@
 
 pub mod loadgen;
 pub mod measure;
+pub mod persistence;
 pub mod process;
 pub mod python;
 pub mod report;

@@ -40,7 +40,7 @@ enum Command {
     /// Runs every scenario (items 1-7 of issue 6) and writes the table.
     All(AllArgs),
     /// Runs the emulator in this process (started by `all`; arr-emulator's flags).
-    Emulator(EmulatorArgs),
+    Emulator(Box<EmulatorArgs>),
     /// Item 5's child: starts sessions concurrently and reports one JSON line
     /// (target from the ARR_BENCH_TARGET environment variable).
     Fleet(FleetArgs),
@@ -51,6 +51,8 @@ enum Command {
     /// A 256 MiB model folder uploaded to Azurite: remote-rendering-storage against the
     /// official Python azure-storage-blob, and our peak RSS (issue 11).
     Upload,
+    /// Emulator throughput with `--data-dir` beside in memory (issue 14).
+    DataDir(remote_rendering_bench::persistence::DataDirArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -105,7 +107,7 @@ struct FleetArgs {
 async fn main() -> std::process::ExitCode {
     let result = match Cli::parse().command {
         Command::All(args) => all(args).await,
-        Command::Emulator(args) => remote_rendering_emulator::cli::run(args)
+        Command::Emulator(args) => remote_rendering_emulator::cli::run(*args)
             .await
             .map_err(anyhow::Error::msg),
         Command::Fleet(args) => fleet_child(args).await,
@@ -113,6 +115,7 @@ async fn main() -> std::process::ExitCode {
         Command::Upload => remote_rendering_bench::upload::run()
             .await
             .map(|figures| print!("{figures}")),
+        Command::DataDir(args) => remote_rendering_bench::persistence::run(&args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -349,11 +352,14 @@ const CONVERSION_T: Duration = Duration::from_secs(3);
 const CONVERSION_I: Duration = Duration::from_secs(1);
 
 async fn items_3_4(args: &AllArgs, item3: bool, item4: bool) -> Result<Vec<Row>> {
+    // Item 4 measures how the poller follows `Retry-After`, which the
+    // emulator sends on polls only when asked (the service never did).
     let emulator = EmulatorProcess::start(&[
         "--session-startup",
         &format!("{}ms", SESSION_T.as_millis()),
         "--conversion-duration",
         &format!("{}ms", CONVERSION_T.as_millis()),
+        "--poll-retry-after",
     ])?;
     let target = &emulator.target;
     let mut rows = Vec::new();

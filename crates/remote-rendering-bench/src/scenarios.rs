@@ -425,8 +425,12 @@ pub async fn conversion_polling(
         .build()?;
     client.access_token().await?;
     let id = ConversionId::generate();
-    let input = ConversionInput::new("https://contoso.blob.core.windows.net/arrinput", "box.fbx")?;
-    let output = ConversionOutput::new("https://contoso.blob.core.windows.net/arroutput")?;
+    // With SAS tokens: like the service, the emulator refuses a conversion
+    // without one for a storage account that is not linked.
+    let input = ConversionInput::new("https://contoso.blob.core.windows.net/arrinput", "box.fbx")?
+        .with_sas("sv=2020-08-04&sig=bench");
+    let output = ConversionOutput::new("https://contoso.blob.core.windows.net/arroutput")?
+        .with_sas("sv=2020-08-04&sig=bench");
     let poller = client
         .start_conversion(&id, &input, &output)
         .await?

@@ -44,8 +44,10 @@ async fn the_session_poller_stays_within_its_request_bound() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_conversion_poller_follows_retry_after_within_its_bound() {
     let duration = Duration::from_millis(1500);
+    // `Retry-After` on polls is opt-in: the service never sent it.
     let emulator = Emulator::builder()
         .conversion_duration(duration)
+        .poll_retry_after(true)
         .start()
         .await
         .unwrap();

@@ -84,6 +84,18 @@ pub struct ConnectionArgs {
     /// Poll interval while waiting (default: the service's Retry-After, else 2s/10s)
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub poll_interval: Option<Duration>,
+    /// Give up after this long: the whole command, waiting included; exit 4
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Timeout of one HTTP request (default 30s)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<Duration>,
+    /// How often a failed request is retried (default 5)
+    #[arg(long, global = true, value_name = "N", conflicts_with = "no_retry")]
+    pub retries: Option<u32>,
+    /// Do not retry failed requests
+    #[arg(long, global = true)]
+    pub no_retry: bool,
 }
 
 /// `arr session ...`
@@ -124,13 +136,9 @@ fn size_parser() -> impl clap::builder::TypedValueParser<Value = SessionSize> {
         .try_map(|name: String| SessionSize::known(&name).ok_or("not a session size"))
 }
 
-/// Options of a wait: what to do on Ctrl-C and how long to wait.
+/// Options of a wait. How long to wait is the global `--timeout`.
 #[derive(Debug, Clone, Default, Args)]
-pub struct WaitOptions {
-    /// Give up waiting after this long (the operation goes on); exit 4.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub timeout: Option<Duration>,
-}
+pub struct WaitOptions {}
 
 /// `arr session start`
 #[derive(Debug, Clone, Default, Args)]
@@ -139,7 +147,7 @@ pub struct SessionStartArgs {
     #[arg(long)]
     pub id: Option<String>,
     /// Server size [config: renderingSessionSettings.vmSize] [default: standard]
-    #[arg(long, value_parser = size_parser())]
+    #[arg(long, value_parser = size_parser(), ignore_case = true)]
     pub size: Option<SessionSize>,
     /// Lease: 4h, 90m, 1h30m or hh:mm:ss, whole minutes [config: renderingSessionSettings.maxLeaseTime] [default: 4h]
     #[arg(long, value_name = "DURATION", value_parser = parse_lease)]
@@ -316,5 +324,22 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn session_size_is_accepted_in_any_case() {
+        // Issue 13: the config's "Standard" was accepted, `--size Premium` was not.
+        for size in ["premium", "Premium", "PREMIUM"] {
+            let cli = Cli::try_parse_from(["arr", "session", "start", "--size", size])
+                .unwrap_or_else(|e| panic!("{size}: {e}"));
+            let Command::Session(session) = cli.command else {
+                panic!("not a session command");
+            };
+            let SessionSubcommand::Start(start) = session.command else {
+                panic!("not session start");
+            };
+            assert_eq!(start.size, Some(SessionSize::Premium), "{size}");
+        }
+        assert!(Cli::try_parse_from(["arr", "session", "start", "--size", "huge"]).is_err());
     }
 }

@@ -23,6 +23,8 @@ pub struct Context {
     pub printer: Printer,
     /// The `--config` file, or an empty one.
     pub config: ArrConfig,
+    /// The command's `--timeout`.
+    pub deadline: crate::deadline::Deadline,
 }
 
 impl Context {
@@ -112,7 +114,20 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
             let id = SessionId::new(args.id)?;
             let session = match (args.by, args.to) {
                 (Some(by), _) => client.extend_lease(&id, by).await?,
-                (None, Some(to)) => client.update_lease(&id, to).await?,
+                (None, Some(to)) => {
+                    // `extend` never shortens: a total below the current
+                    // lease is the user's mistake, found before the call.
+                    let current = client.get_session(&id).await?;
+                    if let Some(lease) = current.max_lease.filter(|lease| to < *lease) {
+                        return Err(CliError::usage(format!(
+                            "session {id} already has a {} lease; --to {} would shorten it \
+                             (give a larger total, or --by to add to it)",
+                            format_duration(lease),
+                            format_duration(to)
+                        )));
+                    }
+                    client.update_lease(&id, to).await?
+                }
                 // clap's argument group requires one of them.
                 (None, None) => return Err(CliError::usage("give --by or --to")),
             };

@@ -5,6 +5,8 @@ use std::fmt;
 
 /// Exit code: success.
 pub const SUCCESS: u8 = 0;
+/// Exit code: the result could not be written to stdout (e.g. a full disk).
+pub const OUTPUT: u8 = 1;
 /// Exit code: usage or validation error (also what clap uses).
 pub const USAGE: u8 = 2;
 /// Exit code: the credentials were refused.
@@ -20,6 +22,7 @@ pub const INTERRUPTED: u8 = 130;
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0    success
+  1    the result could not be written to stdout
   2    usage or validation error (bad flag, missing setting, invalid lease...)
   3    authentication failure (account key or token refused)
   4    service or network error

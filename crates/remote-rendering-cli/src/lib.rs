@@ -5,11 +5,14 @@
 //! are a library so that fuzzers and tests can drive the parsers directly.
 //! This is not a stable API.
 
+pub mod cancel;
 pub mod cli;
 pub mod commands;
+pub mod deadline;
 pub mod download;
 pub mod duration;
 pub mod error;
+pub mod escape;
 pub mod output;
 pub mod quickstart;
 pub mod settings;

@@ -11,7 +11,7 @@ use commands::Context;
 use error::{CliError, CliResult};
 use remote_rendering_cli::output::Printer;
 use remote_rendering_cli::settings::ArrConfig;
-use remote_rendering_cli::{cli, commands, error, quickstart};
+use remote_rendering_cli::{cancel, cli, commands, deadline, error, escape, quickstart};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -27,22 +27,59 @@ fn main() -> ExitCode {
             return ExitCode::from(error::SERVICE);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let printer = Printer::new(cli.output);
+    // `arr emulator` shuts down gracefully on Ctrl-C/SIGTERM by itself.
+    let serves = matches!(cli.command, Command::Emulator(_));
+    let deadline = deadline::Deadline::start(match &cli.command {
+        Command::Session(c) => c.connection.timeout,
+        Command::Conversion(c) => c.connection.timeout,
+        Command::Token(a) => a.connection.timeout,
+        _ => None,
+    });
+    let result = runtime.block_on(async {
+        if serves {
+            return run(cli, &printer, deadline).await;
+        }
+        let expired = async {
+            match deadline.timeout() {
+                Some(timeout) => tokio::time::sleep(timeout + deadline::GRACE).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            result = run(cli, &printer, deadline) => result,
+            () = expired => Err(CliError::service(deadline.message(
+                "a request already sent may still take effect",
+            ))),
+            () = cancel::until_unhandled_signal() => Err(CliError::interrupted(
+                "interrupted: cancelled; a request already sent may still take effect \
+                 (check with `arr session list` or `arr conversion list`)",
+            )),
+        }
+    });
+    if let Some(kind) = printer.write_error() {
+        // Exit 0 with nothing written would make a script trust an empty result.
+        eprintln!("error: cannot write the result to stdout: {kind}");
+        return ExitCode::from(error::OUTPUT);
+    }
+    match result {
         Ok(()) => ExitCode::from(error::SUCCESS),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Error messages quote the service's words: no raw escapes.
+            eprintln!("error: {}", escape::escape_controls(&e.to_string()));
             ExitCode::from(e.code)
         }
     }
 }
 
-async fn run(cli: Cli) -> CliResult {
+async fn run(cli: Cli, printer: &Printer, deadline: deadline::Deadline) -> CliResult {
     let config = match &cli.config {
         Some(path) => ArrConfig::load(path)?,
         None => ArrConfig::default(),
     };
     let ctx = Context {
-        printer: Printer::new(cli.output),
+        printer: printer.clone(),
+        deadline,
         config,
     };
     match cli.command {

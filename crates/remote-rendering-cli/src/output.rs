@@ -4,6 +4,7 @@
 
 use crate::cli::OutputFormat;
 use crate::duration::format_duration;
+use crate::escape::escape_controls;
 use remote_rendering::{Conversion, ServiceErrorDetail, Session};
 use serde_json::{Value, json};
 use std::io::Write as _;
@@ -67,12 +68,9 @@ fn opt<T: ToString>(value: &Option<T>) -> String {
 
 /// Lease values are whole minutes; zero reads better as `0m` than `0s`.
 fn lease(d: Option<std::time::Duration>) -> String {
-    d.map(|d| {
-        if d.is_zero() {
-            "0m".to_string()
-        } else {
-            format_duration(d)
-        }
+    d.map(|d| match d.is_zero() {
+        true => "0m".to_string(),
+        false => format_duration(d),
     })
     .unwrap_or_default()
 }
@@ -121,13 +119,22 @@ pub fn render_rows(rows: &[(&str, String)]) -> String {
     let rows: Vec<_> = rows.iter().filter(|(_, v)| !v.is_empty()).collect();
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     rows.iter()
-        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .map(|(k, v)| format!("{k:<width$}  {}\n", escape_controls(v)))
         .collect()
 }
 
 /// Renders a table with a header row; columns are padded to their widest
 /// cell and the last column is not padded, so lines carry no trailing spaces.
 pub fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| escape_controls(c).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -196,15 +203,37 @@ pub fn conversions_table(conversions: &[Conversion]) -> String {
     render_table(&["ID", "STATUS", "ASSET", "CREATED"], &rows)
 }
 
-/// Writes the result of a command to stdout in the chosen format.
+/// Writes the result of a command to stdout in the chosen format. Clones
+/// share what went wrong, so `main` can see a failed write after the command.
+#[derive(Clone)]
 pub struct Printer {
     format: OutputFormat,
+    /// The first failed write to stdout, reported when the command ends.
+    write_error: std::sync::Arc<std::sync::Mutex<Option<std::io::ErrorKind>>>,
 }
 
 impl Printer {
     /// A printer for `format`.
     pub fn new(format: OutputFormat) -> Self {
-        Self { format }
+        Self {
+            format,
+            write_error: Default::default(),
+        }
+    }
+
+    /// Why stdout could not be written, if it could not (a closed pipe, as
+    /// in `arr session list | head`, is not a failure).
+    pub fn write_error(&self) -> Option<std::io::ErrorKind> {
+        *self.write_error.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, result: std::io::Result<()>) {
+        if let Err(error) = result
+            && error.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            let mut first = self.write_error.lock().unwrap_or_else(|e| e.into_inner());
+            first.get_or_insert(error.kind());
+        }
     }
 
     /// Whether stdout carries JSON (then human notes go to stderr).
@@ -223,9 +252,10 @@ impl Printer {
             }
         };
         let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`arr session list | head`) is not worth a panic.
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
+        let written = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush());
+        self.record(written);
     }
 
     /// A line for people: on stdout in table mode, on stderr in JSON mode so
@@ -234,9 +264,11 @@ impl Printer {
         match self.format {
             OutputFormat::Table => {
                 let mut stdout = std::io::stdout().lock();
-                let _ = writeln!(stdout, "{}", line.as_ref());
+                let line = escape_controls(line.as_ref());
+                let written = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+                self.record(written);
             }
-            OutputFormat::Json => eprintln!("{}", line.as_ref()),
+            OutputFormat::Json => eprintln!("{}", escape_controls(line.as_ref())),
         }
     }
 }

@@ -10,7 +10,7 @@ use remote_rendering::{
     Client, ConversionId, ConversionInput, ConversionOutput, Credential, SessionId, SessionOptions,
     SessionSize,
 };
-use remote_rendering_emulator::Emulator;
+use remote_rendering_emulator::{Emulator, LinkedStorage};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -22,9 +22,14 @@ pub async fn run(printer: &Printer, args: QuickstartArgs) -> CliResult {
     let started = Instant::now();
     let mut interrupt = Interrupt::listen()
         .map_err(|e| CliError::service(format!("cannot listen for Ctrl-C: {e}")))?;
+    // The quickstart's storage account is linked to the emulated account,
+    // as the walk-through gives no SAS (the service refuses that otherwise).
+    let linked = LinkedStorage::new("quickstartstorage")
+        .map_err(|e| CliError::service(format!("cannot link the quickstart storage: {e}")))?;
     let emulator = Emulator::builder()
         .session_startup(args.session_startup)
         .conversion_duration(args.conversion_duration)
+        .linked_storage(linked)
         .start()
         .await
         .map_err(|e| CliError::service(format!("cannot start the emulator: {e}")))?;

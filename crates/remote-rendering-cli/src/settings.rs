@@ -159,6 +159,8 @@ pub struct Connection {
     sts_endpoint: Option<String>,
     ca_cert: Option<PathBuf>,
     poll_interval: Option<Duration>,
+    request_timeout: Option<Duration>,
+    retry: Option<remote_rendering::RetryPolicy>,
 }
 
 impl Connection {
@@ -274,6 +276,14 @@ impl Connection {
                 .clone()
                 .or_else(|| env("ARR_CA_CERT").map(PathBuf::from)),
             poll_interval: args.poll_interval,
+            request_timeout: args.request_timeout,
+            retry: match (args.no_retry, args.retries) {
+                (true, _) => Some(remote_rendering::RetryPolicy::none()),
+                (false, Some(n)) => {
+                    Some(remote_rendering::RetryPolicy::default().with_max_retries(n))
+                }
+                (false, None) => None,
+            },
         })
     }
 
@@ -302,6 +312,12 @@ impl Connection {
         }
         if let Some(interval) = self.poll_interval {
             builder = builder.polling_interval(interval);
+        }
+        if let Some(timeout) = self.request_timeout {
+            builder = builder.request_timeout(timeout);
+        }
+        if let Some(policy) = self.retry {
+            builder = builder.retry_policy(policy);
         }
         Ok(builder.build()?)
     }

@@ -130,9 +130,11 @@ pub async fn start(
         return Ok(());
     };
     let mut poller = started.poller;
-    if let Some(timeout) = args.wait_options.timeout {
-        poller = poller.with_timeout(timeout);
+    // `--timeout` covers the whole command, the upload included.
+    if let Some(left) = ctx.deadline.left() {
+        poller = poller.with_timeout(left);
     }
+    let left_running = format!("conversion {id} goes on. Resume with `arr conversion wait {id}`");
     match wait_with_progress(poller, format!("conversion {id}"), interrupt).await {
         WaitOutcome::Done(Ok(conversion)) => {
             print(ctx, &conversion, &url, sas_url.as_ref());
@@ -148,10 +150,19 @@ pub async fn start(
                     message: error.to_string(),
                 });
             }
-            Err(error.into())
+            let message = match &error {
+                Error::Timeout { .. } if ctx.deadline.timeout().is_some() => {
+                    ctx.deadline.message(&left_running)
+                }
+                _ => format!("{error}; {left_running}"),
+            };
+            Err(CliError {
+                code: crate::error::exit_code(&error),
+                message,
+            })
         }
         WaitOutcome::Interrupted => Err(CliError::interrupted(format!(
-            "interrupted: stopped waiting; conversion {id} goes on. Resume with `arr conversion wait {id}`"
+            "interrupted: stopped waiting; {left_running}"
         ))),
     }
 }

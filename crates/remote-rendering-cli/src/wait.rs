@@ -15,37 +15,26 @@ pub enum WaitOutcome<T> {
     Interrupted,
 }
 
-/// Resolves when the user presses Ctrl-C. Created before waiting starts so
-/// that an early Ctrl-C is not lost and does not kill the process outright.
+/// Resolves on Ctrl-C or SIGTERM. Created before waiting starts so that an
+/// early signal is not lost and does not kill the process outright.
 pub struct Interrupt {
-    #[cfg(unix)]
-    signal: tokio::signal::unix::Signal,
+    signals: crate::cancel::Signals,
 }
 
 impl Interrupt {
-    /// Starts listening for Ctrl-C.
+    /// Starts listening for Ctrl-C and SIGTERM.
     pub fn listen() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-            Ok(Self { signal })
-        }
-        #[cfg(not(unix))]
-        {
-            Ok(Self {})
-        }
+        Ok(Self {
+            signals: crate::cancel::Signals::new()?,
+        })
     }
 
-    /// Waits for the next Ctrl-C.
+    /// Waits for the next Ctrl-C or SIGTERM; while it waits, the signal is
+    /// this wait's to handle (see `cancel.rs`).
     pub async fn recv(&mut self) {
-        #[cfg(unix)]
-        {
-            self.signal.recv().await;
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+        let mut listening = crate::cancel::Listening::start();
+        self.signals.recv().await;
+        listening.take();
     }
 }
 
@@ -80,12 +69,13 @@ impl Progress {
     /// Reports one observation.
     pub fn update(&mut self, status: &str, elapsed: Duration, next_poll: Option<Duration>) {
         let next = next_poll
-            .map(|d| format!(", next poll in {}", seconds(d)))
+            .map(|d| format!(", next poll in {}", format_duration(d)))
             .unwrap_or_default();
         let line = format!(
-            "{}: {status} (elapsed {}{next})",
+            "{}: {} (elapsed {}{next})",
             self.label,
-            seconds(elapsed)
+            crate::escape::escape_controls(status),
+            format_duration(elapsed)
         );
         match &self.bar {
             Some(bar) => bar.set_message(line),
@@ -109,16 +99,6 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-    }
-}
-
-fn seconds(d: Duration) -> String {
-    if d >= Duration::from_secs(60) && d.as_secs().is_multiple_of(60) {
-        format_duration(d)
-    } else if d >= Duration::from_secs(60) {
-        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
     }
 }
 

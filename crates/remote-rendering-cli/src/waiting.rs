@@ -103,8 +103,9 @@ pub async fn wait_for<T: Waited>(
     stop_on_cancel: bool,
     interrupt: &mut Interrupt,
 ) -> CliResult {
-    if let Some(timeout) = options.timeout {
-        poller = poller.with_timeout(timeout);
+    let _ = options;
+    if let Some(left) = ctx.deadline.left() {
+        poller = poller.with_timeout(left);
     }
     let id = poller.id().to_string();
     match wait_with_progress(poller, format!("{} {id}", T::NOUN), interrupt).await {
@@ -118,7 +119,19 @@ pub async fn wait_for<T: Waited>(
             }
             Err(error.into())
         }
-        WaitOutcome::Done(Err(error)) => Err(error.into()),
+        // A timeout or an outage mid-wait: the operation goes on, say how to resume.
+        WaitOutcome::Done(Err(error)) => {
+            let message = match &error {
+                remote_rendering::Error::Timeout { .. } if ctx.deadline.timeout().is_some() => {
+                    ctx.deadline.message(&T::left_running(&id))
+                }
+                _ => format!("{error}; {}", T::left_running(&id)),
+            };
+            Err(CliError {
+                code: crate::error::exit_code(&error),
+                message,
+            })
+        }
         WaitOutcome::Interrupted => {
             let stopped = match stop_on_cancel {
                 true => T::stop(client, &id).await?,

@@ -81,11 +81,26 @@ fn random_secret() -> Vec<u8> {
 
 impl Keys {
     pub(crate) fn new(identity_issuer: String) -> Self {
+        Self::with_secrets(random_secret(), random_secret(), identity_issuer)
+    }
+
+    /// Keys with the given signing secrets (a data directory's), so tokens
+    /// issued before a restart stay valid.
+    pub(crate) fn with_secrets(
+        access: Vec<u8>,
+        identity: Vec<u8>,
+        identity_issuer: String,
+    ) -> Self {
         Self {
-            access: random_secret(),
-            identity: random_secret(),
+            access,
+            identity,
             identity_issuer,
         }
+    }
+
+    /// The access and identity signing secrets, to be stored.
+    pub(crate) fn secrets(&self) -> (&[u8], &[u8]) {
+        (&self.access, &self.identity)
     }
 
     pub(crate) fn mint_access(

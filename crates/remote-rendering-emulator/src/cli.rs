@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::Emulator;
+use crate::{Emulator, Limits, LinkedStorage, TimingPreset};
 
 /// Local emulator of Azure Remote Rendering (2021-01-01) and the Mixed Reality STS.
 // `arr-emulator` parses these directly; `arr emulator` embeds them as a
@@ -41,6 +41,22 @@ pub struct EmulatorArgs {
     /// Time a conversion takes to finish.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub conversion_duration: Duration,
+    /// Timing preset: `realistic` uses the durations the service was
+    /// recorded with (sessions and conversions take minutes); replaces
+    /// --session-startup and --conversion-duration.
+    #[arg(long, conflicts_with_all = ["session_startup", "conversion_duration"])]
+    pub timing: Option<TimingPreset>,
+    /// Send `Retry-After` on conversion polls while they run (the service
+    /// never did).
+    #[arg(long)]
+    pub poll_retry_after: bool,
+    /// A storage account linked to the emulated account (repeatable):
+    /// conversions may give no SAS for its containers. Without a SAS and a
+    /// link, a conversion is refused with 403 `LinkedStorageAccessFailure`.
+    /// NAME=ENDPOINT also reads and writes its containers there (key from
+    /// ARR_LINKED_STORAGE_KEY_{NAME} or ARR_LINKED_STORAGE_KEY).
+    #[arg(long = "linked-storage", value_name = "NAME[=ENDPOINT]")]
+    pub linked_storage: Vec<LinkedStorage>,
     /// Length of one lease "minute".
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub lease_minute: Duration,
@@ -59,36 +75,48 @@ pub struct EmulatorArgs {
     /// Serve HTTPS with a generated certificate.
     #[arg(long)]
     pub tls: bool,
-    /// Where to write the CA certificate (PEM) with --tls; default: a file in
-    /// the system temporary directory.
+    /// Where to write the CA certificate (PEM) with --tls; it must not exist
+    /// yet. Default: a file in a new private directory (mode 0700) under the
+    /// system temporary directory. Removed on exit either way.
     #[arg(long, requires = "tls")]
     pub ca_cert_path: Option<PathBuf>,
-    /// A storage account linked to the emulated account (repeatable): NAME, or NAME=ENDPOINT to
-    /// read and write its containers there (key from ARR_LINKED_STORAGE_KEY_{NAME} or
-    /// ARR_LINKED_STORAGE_KEY).
-    #[arg(long = "linked-storage", value_name = "NAME[=ENDPOINT]")]
-    pub linked_storage: Vec<crate::LinkedStorageAccount>,
+    /// Keep accounts, sessions, conversions, signing keys and the clock in
+    /// an SQLite database in this directory, across restarts (default: in
+    /// memory only).
+    #[arg(long, env = "ARR_EMULATOR_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// With --data-dir: fsync every write before answering, so acknowledged
+    /// writes also survive a power cut (default: they survive any crash of
+    /// the emulator itself; much faster).
+    #[arg(long, requires = "data_dir")]
+    pub sync_every_write: bool,
+    /// Requests the request log (`GET /_emulator/requests`) keeps; the
+    /// oldest are forgotten first.
+    #[arg(long, default_value_t = crate::DEFAULT_REQUEST_LOG_CAPACITY)]
+    pub request_log_size: usize,
+    /// Token the admin routes (`/_emulator/*`) require as `Authorization:
+    /// Bearer <token>`. Default: none on loopback, a random one (printed in
+    /// the start line) on any other address.
+    #[arg(long, env = "ARR_EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Extra host name admin requests may use in `Host` (repeatable), e.g.
+    /// a CI service container's name.
+    #[arg(long)]
+    pub admin_host_name: Vec<String>,
+    /// Connections served at once; further ones wait.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Time a client has to send its request headers.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+    /// Time a connection may stay open without a request.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
 }
 
-/// Parses `250ms`, `3s`, `2m`, `1h` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("invalid duration '{text}'"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => return Err(format!("unknown duration unit '{other}' in '{text}'")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("invalid duration '{text}': {e}"))
-}
+/// The workspace's one duration grammar (`250ms`, `3s`, `1.5`, `2m`, `1h30m`,
+/// `hh:mm:ss`), shared with `arr`.
+pub use remote_rendering_duration::parse_duration;
 
 /// Starts the emulator, prints the JSON line with its connection details
 /// on stdout, and serves until Ctrl-C or SIGTERM. Logging is the caller's
@@ -101,7 +129,32 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
         .lease_minute(args.lease_minute)
         .page_size(args.page_size)
         .token_lifetime(args.token_lifetime)
-        .account_domain(args.account_domain);
+        .poll_retry_after(args.poll_retry_after)
+        .account_domain(args.account_domain)
+        .request_log_capacity(args.request_log_size)
+        .limits(
+            Limits::default()
+                .max_connections(args.max_connections)
+                .header_read_timeout(args.header_read_timeout)
+                .idle_timeout(args.idle_timeout),
+        );
+    if let Some(preset) = args.timing {
+        builder = builder.timing(preset);
+    }
+    for account in args.linked_storage {
+        builder = builder.linked_storage(account);
+    }
+    if let Some(dir) = &args.data_dir {
+        builder = builder
+            .data_dir(dir)
+            .sync_every_write(args.sync_every_write);
+    }
+    if let Some(token) = args.admin_token {
+        builder = builder.admin_token(token);
+    }
+    for name in args.admin_host_name {
+        builder = builder.admin_host_name(name);
+    }
     if let Some(id) = args.account_id {
         builder = builder.account_id(id);
     }
@@ -114,29 +167,25 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
     if args.tls {
         builder = builder.tls();
     }
-    for account in args.linked_storage {
-        builder = builder.linked_storage(account);
-    }
+
     let emulator = builder.start().await.map_err(|e| e.to_string())?;
 
-    let ca_cert = match emulator.ca_cert_pem() {
+    // Removed when this function returns (the directory with it).
+    let ca_file = match emulator.ca_cert_pem() {
         None => None,
-        Some(pem) => {
-            let path = args.ca_cert_path.unwrap_or_else(|| {
-                std::env::temp_dir().join(format!("arr-emulator-{}-ca.pem", std::process::id()))
-            });
-            std::fs::write(&path, pem)
-                .map_err(|e| format!("cannot write CA certificate to {}: {e}", path.display()))?;
-            Some(path.display().to_string())
-        }
+        Some(pem) => Some(CaFile::write(args.ca_cert_path, &pem)?),
     };
+    let shutdown = shutdown_signal()?;
     let line = serde_json::json!({
+        "listening": emulator.bound_addr().to_string(),
         "endpoint": emulator.endpoint().as_str(),
         "sts_endpoint": emulator.sts_endpoint().as_str(),
         "account_id": emulator.account_id().to_string(),
         "account_key": emulator.account_key(),
         "account_domain": emulator.account_domain(),
-        "ca_cert": ca_cert,
+        "ca_cert": ca_file.as_ref().map(|f| f.path.display().to_string()),
+        "admin_token": emulator.admin_token(),
+        "data_dir": args.data_dir.as_ref().map(|d| d.display().to_string()),
     });
     {
         let mut stdout = std::io::stdout().lock();
@@ -144,35 +193,121 @@ pub async fn run(args: EmulatorArgs) -> Result<(), String> {
         stdout.flush().map_err(|e| e.to_string())?;
     }
 
-    shutdown_signal().await?;
+    shutdown.await;
     tracing::info!("shutting down");
     emulator.shutdown().await;
+    drop(ca_file);
     Ok(())
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one (scripts and CI
-/// stop the emulator that way).
-async fn shutdown_signal() -> Result<(), String> {
+/// The CA certificate written for clients to trust, removed on drop. It is
+/// created exclusively (never through a file or link someone else placed),
+/// by default inside a new private directory.
+struct CaFile {
+    path: PathBuf,
+    // Held so the private directory lives (and is removed) with the file.
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl CaFile {
+    fn write(asked: Option<PathBuf>, pem: &str) -> Result<Self, String> {
+        let (path, dir) = match asked {
+            Some(path) => (path, None),
+            None => {
+                let mut builder = tempfile::Builder::new();
+                builder.prefix("arr-emulator-");
+                // Private: nobody else may read, replace or link in it.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    builder.permissions(std::fs::Permissions::from_mode(0o700));
+                }
+                let dir = builder.tempdir().map_err(|e| {
+                    format!("cannot create a directory for the CA certificate: {e}")
+                })?;
+                (dir.path().join("ca.pem"), Some(dir))
+            }
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create CA certificate file {}: {e}", path.display()))?;
+        file.write_all(pem.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| format!("cannot write CA certificate to {}: {e}", path.display()))?;
+        Ok(Self { path, _dir: dir })
+    }
+}
+
+impl Drop for CaFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Waits for Ctrl-C, or SIGTERM where there is one (scripts and CI stop the
+/// emulator that way). The handlers are installed when this is called, not
+/// when the future is first polled: a script that reads the start line and
+/// signals at once must find them in place (else SIGTERM's default action
+/// kills the process and the CA file is left behind).
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| format!("cannot wait for SIGTERM: {e}"))?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(|e| format!("cannot wait for Ctrl-C: {e}")),
-            _ = term.recv() => Ok(()),
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term =
+            signal(SignalKind::terminate()).map_err(|e| format!("cannot wait for SIGTERM: {e}"))?;
+        let mut interrupt =
+            signal(SignalKind::interrupt()).map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))
+        Ok(async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::error!("cannot wait for Ctrl-C: {e}");
+            }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fidelity_flags_parse() {
+        let args = EmulatorArgs::try_parse_from([
+            "arr-emulator",
+            "--timing",
+            "realistic",
+            "--linked-storage",
+            "mystorage",
+            "--linked-storage",
+            "other1",
+            "--poll-retry-after",
+        ])
+        .unwrap();
+        assert_eq!(args.timing, Some(TimingPreset::Realistic));
+        assert_eq!(args.linked_storage.len(), 2);
+        assert!(args.poll_retry_after);
+        assert!(
+            EmulatorArgs::try_parse_from([
+                "arr-emulator",
+                "--timing",
+                "realistic",
+                "--session-startup",
+                "1s"
+            ])
+            .is_err()
+        );
+        assert!(EmulatorArgs::try_parse_from(["arr-emulator", "--linked-storage", "a=b"]).is_err());
+    }
 
     #[test]
     fn durations() {

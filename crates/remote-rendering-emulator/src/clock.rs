@@ -20,33 +20,71 @@ pub struct Clock {
     inner: Arc<ClockInner>,
 }
 
-#[derive(Debug)]
+/// Called with the new total advance whenever the clock is advanced (the
+/// `--data-dir` store keeps it).
+pub(crate) type AdvanceHook = Box<dyn Fn(Duration) + Send + Sync>;
+
 struct ClockInner {
     manual: bool,
     started: Instant,
+    /// Real time that passed before this process started (a clock resumed
+    /// from a data directory); always zero for a manual clock.
+    before_start: Duration,
     started_wall: SystemTime,
     offset: Mutex<Duration>,
+    on_advance: Option<AdvanceHook>,
+}
+
+impl std::fmt::Debug for ClockInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClockInner")
+            .field("manual", &self.manual)
+            .field("started_wall", &self.started_wall)
+            .field("offset", &self.offset)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Clock {
     pub(crate) fn new(manual: bool) -> Self {
+        Self::resume(manual, SystemTime::now(), Duration::ZERO, None)
+    }
+
+    /// A clock whose emulated time zero was at wall-clock `epoch` and which
+    /// was advanced by `advanced` so far: a real clock counts the time since
+    /// `epoch` (including time the emulator was not running), a manual one
+    /// only `advanced`.
+    pub(crate) fn resume(
+        manual: bool,
+        epoch: SystemTime,
+        advanced: Duration,
+        on_advance: Option<AdvanceHook>,
+    ) -> Self {
+        let before_start = if manual {
+            Duration::ZERO
+        } else {
+            SystemTime::now().duration_since(epoch).unwrap_or_default()
+        };
         Self {
             inner: Arc::new(ClockInner {
                 manual,
                 started: Instant::now(),
-                started_wall: SystemTime::now(),
-                offset: Mutex::new(Duration::ZERO),
+                before_start,
+                started_wall: epoch,
+                offset: Mutex::new(advanced),
+                on_advance,
             }),
         }
     }
 
-    /// Emulated time elapsed since the emulator started.
+    /// Emulated time elapsed since the emulator started (with `--data-dir`:
+    /// since it first started on that directory).
     pub fn elapsed(&self) -> Duration {
         let offset = *self.inner.offset.lock().expect("clock lock poisoned");
         if self.inner.manual {
             offset
         } else {
-            self.inner.started.elapsed() + offset
+            self.inner.before_start + self.inner.started.elapsed() + offset
         }
     }
 
@@ -62,5 +100,9 @@ impl Clock {
     pub fn advance(&self, by: Duration) {
         let mut offset = self.inner.offset.lock().expect("clock lock poisoned");
         *offset += by;
+        // Under the lock, so stored totals arrive in order.
+        if let Some(hook) = &self.inner.on_advance {
+            hook(*offset);
+        }
     }
 }

@@ -117,6 +117,12 @@ mod milliseconds {
 }
 
 impl Fault {
+    /// How many requests the fault applies to.
+    pub fn times(&self) -> u32 {
+        let mut copy = self.clone();
+        *copy.times_mut()
+    }
+
     fn times_mut(&mut self) -> &mut u32 {
         match self {
             Fault::Status { times, .. }

@@ -33,14 +33,26 @@
 //!   Expired driven by the clock, lease extension, stop, listing with paging.
 //! * Conversions: create (idempotent retries, conflicts, input validation),
 //!   NotStarted → Running → Succeeded/Failed, output URI derivation, SAS
-//!   redaction, `Retry-After` while running, listing with paging.
+//!   redaction, linked storage accounts, listing with paging; `Retry-After`
+//!   on polls only when asked for ([`EmulatorBuilder::poll_retry_after`]).
+//! * The service's recorded answers: status codes, error codes and
+//!   messages, headers and body shapes (see the crate README's fidelity
+//!   table), and a [`TimingPreset::Realistic`] preset with its durations.
 //! * Per-account rate limits, fault injection, a controllable clock, TLS.
+//! * Optional persistence ([`EmulatorBuilder::data_dir`]), connection limits
+//!   and timeouts ([`Limits`]), a bounded request log.
 //!
 //! # Admin HTTP routes
 //!
 //! For clients that run the emulator as a process (`arr-emulator`), the same
-//! controls are served under the reserved prefix `/_emulator/` (no
-//! authentication; these requests stay out of [`EmulatorHandle::requests`]):
+//! controls are served under the reserved prefix `/_emulator/` (these
+//! requests stay out of [`EmulatorHandle::requests`]). They are guarded
+//! against web pages and neighbours: `Host` must name an address served
+//! (`localhost`, a loopback or the bound IP, or
+//! [`EmulatorBuilder::admin_host_name`]), `POST` bodies must be sent as
+//! `Content-Type: application/json`, and with
+//! [`EmulatorBuilder::admin_token`] (made up automatically when listening
+//! beyond loopback) `Authorization: Bearer <admin token>` is required:
 //!
 //! * `POST /_emulator/faults` with
 //!   `{"route": "GetSession", "fault": {"kind": "status", "status": 503, "retry_after_secs": 1, "times": 2}}`;
@@ -98,24 +110,31 @@ mod auth;
 pub mod cli;
 mod clock;
 mod faults;
+mod handle;
+mod linked_storage;
+mod persist;
+mod resume;
 mod route;
 mod server;
 mod state;
 mod storage;
+mod timing;
 mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use faults::{Fault, Faults};
+pub use handle::{EmulatorHandle, RequestRecord};
+pub use linked_storage::{LinkedStorage, LinkedStorageError};
 pub use route::Route;
-pub use storage::{LinkedStorageAccount, LinkedStorageError};
+pub use server::Limits;
+pub use timing::{TimingPreset, UnknownTimingPreset};
 
 /// The `api-version` every ARR route requires.
 pub const API_VERSION: &str = "2021-01-01";
@@ -135,6 +154,7 @@ impl Emulator {
 
 /// Failure to start the emulator.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EmulatorError {
     /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source}")]
@@ -151,6 +171,9 @@ pub enum EmulatorError {
     /// A setting is out of range.
     #[error("invalid emulator setting: {0}")]
     Config(String),
+    /// The data directory (`--data-dir`) cannot be used.
+    #[error("cannot use the data directory: {0}")]
+    DataDir(String),
 }
 
 /// Configures and starts an emulator; see [`Emulator::builder`].
@@ -161,6 +184,8 @@ pub struct EmulatorBuilder {
     conversion_duration: Duration,
     lease_minute: Duration,
     page_size: usize,
+    poll_retry_after: bool,
+    linked_storage: Vec<LinkedStorage>,
     manual_clock: bool,
     rate_limit: Option<(u32, Duration)>,
     tls: bool,
@@ -169,7 +194,12 @@ pub struct EmulatorBuilder {
     account_domain: String,
     token_lifetime: Duration,
     identity_issuer: String,
-    linked_storage: Vec<LinkedStorageAccount>,
+    data_dir: Option<PathBuf>,
+    sync_every_write: bool,
+    request_log_capacity: usize,
+    admin_token: Option<String>,
+    admin_host_names: Vec<String>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -181,13 +211,19 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("conversion_duration", &self.conversion_duration)
             .field("lease_minute", &self.lease_minute)
             .field("page_size", &self.page_size)
+            .field("poll_retry_after", &self.poll_retry_after)
+            .field("linked_storage", &self.linked_storage)
             .field("manual_clock", &self.manual_clock)
             .field("rate_limit", &self.rate_limit)
             .field("tls", &self.tls)
             .field("account_id", &self.account_id)
             .field("account_domain", &self.account_domain)
             .field("token_lifetime", &self.token_lifetime)
-            .field("linked_storage", &self.linked_storage)
+            .field("data_dir", &self.data_dir)
+            .field("sync_every_write", &self.sync_every_write)
+            .field("request_log_capacity", &self.request_log_capacity)
+            .field("admin_host_names", &self.admin_host_names)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -196,10 +232,12 @@ impl Default for EmulatorBuilder {
     fn default() -> Self {
         Self {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
-            session_startup: Duration::from_secs(1),
-            conversion_duration: Duration::from_secs(1),
+            session_startup: TimingPreset::Fast.session_startup(),
+            conversion_duration: TimingPreset::Fast.conversion_duration(),
             lease_minute: Duration::from_secs(60),
             page_size: 50,
+            poll_retry_after: false,
+            linked_storage: Vec::new(),
             manual_clock: false,
             rate_limit: None,
             tls: false,
@@ -208,10 +246,18 @@ impl Default for EmulatorBuilder {
             account_domain: "localhost.mixedreality.emulator".to_owned(),
             token_lifetime: Duration::from_secs(24 * 60 * 60),
             identity_issuer: "https://login.emulator/identity".to_owned(),
-            linked_storage: Vec::new(),
+            data_dir: None,
+            sync_every_write: false,
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            admin_token: None,
+            admin_host_names: Vec::new(),
+            limits: Limits::default(),
         }
     }
 }
+
+/// Requests kept by the request log unless configured otherwise.
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
 
 impl EmulatorBuilder {
     /// Address to listen on; port 0 picks a free port. Default `127.0.0.1:0`.
@@ -230,6 +276,32 @@ impl EmulatorBuilder {
     /// `NotStarted` for the first tenth of that time, then `Running`.
     pub fn conversion_duration(mut self, d: Duration) -> Self {
         self.conversion_duration = d;
+        self
+    }
+
+    /// Sets session startup and conversion duration from a preset;
+    /// [`TimingPreset::Realistic`] uses the durations the service was
+    /// recorded with.
+    pub fn timing(mut self, preset: TimingPreset) -> Self {
+        self.session_startup = preset.session_startup();
+        self.conversion_duration = preset.conversion_duration();
+        self
+    }
+
+    /// Whether conversion polls carry `Retry-After` (the time left, 1–15 s)
+    /// while the conversion runs. Off by default: the service never sent it.
+    pub fn poll_retry_after(mut self, enabled: bool) -> Self {
+        self.poll_retry_after = enabled;
+        self
+    }
+
+    /// Links a storage account: conversions may then give no SAS for its
+    /// containers. A location without a SAS in an account that is not
+    /// linked is refused with 403 `LinkedStorageAccessFailure`, as the
+    /// service did. With an endpoint ([`LinkedStorage::with_endpoint`]), its
+    /// containers are read and written there.
+    pub fn linked_storage(mut self, account: LinkedStorage) -> Self {
+        self.linked_storage.push(account);
         self
     }
 
@@ -291,16 +363,55 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Links a storage account to the emulated account (repeatable): conversions may name its
-    /// containers without a SAS, and with an endpoint the emulator reads and writes them.
-    pub fn linked_storage(mut self, account: LinkedStorageAccount) -> Self {
-        self.linked_storage.push(account);
-        self
-    }
-
     /// The `iss` of identity tokens the STS accepts (the Entra ID stand-in).
     pub fn identity_issuer(mut self, issuer: impl Into<String>) -> Self {
         self.identity_issuer = issuer.into();
+        self
+    }
+
+    /// Keeps state in an SQLite database in `dir` (created if missing):
+    /// accounts, sessions, conversions, token signing secrets and the clock
+    /// survive restarts and `kill -9`; every acknowledged change is
+    /// committed before it is answered. Default: memory only.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// With [`EmulatorBuilder::data_dir`]: also fsync every write before
+    /// answering, so acknowledged writes survive an operating-system crash
+    /// or power cut too (not only a crash of the emulator), at the disk's
+    /// fsync rate. Default off.
+    pub fn sync_every_write(mut self, enabled: bool) -> Self {
+        self.sync_every_write = enabled;
+        self
+    }
+
+    /// How many requests the request log keeps (the oldest are forgotten
+    /// first); default [`DEFAULT_REQUEST_LOG_CAPACITY`], 0 keeps none.
+    pub fn request_log_capacity(mut self, n: usize) -> Self {
+        self.request_log_capacity = n;
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on the admin routes. When
+    /// listening beyond loopback without one, a random token is made (see
+    /// [`EmulatorHandle::admin_token`]).
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
+    /// A host name (besides `localhost` and the served IP addresses) that
+    /// admin requests may carry in `Host`, e.g. a CI service container's.
+    pub fn admin_host_name(mut self, name: impl Into<String>) -> Self {
+        self.admin_host_names.push(name.into());
+        self
+    }
+
+    /// Connection limits and timeouts; see [`Limits`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -348,9 +459,43 @@ impl EmulatorBuilder {
         ))
         .map_err(|e| EmulatorError::Config(e.to_string()))?;
 
-        let account_key = self.account_key.unwrap_or_else(generate_key);
+        let restored = match &self.data_dir {
+            Some(dir) => Some(resume::open(
+                dir,
+                self.account_id,
+                self.account_key.clone(),
+                &self.identity_issuer,
+                self.manual_clock,
+                self.sync_every_write,
+            )?),
+            None => None,
+        };
+        let (account_id, account_key, keys, clock, store, db) = match restored {
+            Some(r) => (
+                r.account_id,
+                r.account_key,
+                r.keys,
+                r.clock,
+                r.store,
+                Some(r.db),
+            ),
+            None => (
+                self.account_id.unwrap_or_else(uuid::Uuid::new_v4),
+                self.account_key.unwrap_or_else(generate_key),
+                auth::Keys::new(self.identity_issuer),
+                Clock::new(self.manual_clock),
+                state::Store::default(),
+                None,
+            ),
+        };
+        let bound = local;
+        let admin_token = self.admin_token.or_else(|| {
+            // Beyond loopback, anyone who can reach the port could reconfigure
+            // the emulator: a token is required there.
+            (!bound.ip().is_loopback()).then(generate_admin_token)
+        });
         let shared = Arc::new(server::Shared {
-            account_id: self.account_id.unwrap_or_else(uuid::Uuid::new_v4),
+            account_id,
             account_key,
             account_domain: self.account_domain,
             timing: state::Timing {
@@ -359,24 +504,44 @@ impl EmulatorBuilder {
                 lease_minute: self.lease_minute,
             },
             page_size: self.page_size.max(1),
+            poll_retry_after: self.poll_retry_after,
+            linked_storage: self.linked_storage,
             rate_limit: self.rate_limit,
             token_lifetime: self.token_lifetime,
-            clock: Clock::new(self.manual_clock),
+            clock,
             faults: Faults::default(),
-            keys: auth::Keys::new(self.identity_issuer),
-            store: Mutex::default(),
+            keys,
+            store: Mutex::new(store),
             log: Mutex::default(),
+            log_capacity: self.request_log_capacity,
             rate: Mutex::default(),
             scheme,
             endpoint: endpoint.clone(),
-            linked_storage: self.linked_storage,
+            admin: server::AdminAccess {
+                token: admin_token,
+                host_names: self.admin_host_names,
+                bound,
+            },
+            db,
         });
         let (stop_tx, stop_rx) = watch::channel(false);
         let acceptor = tls
             .as_ref()
             .map(|t| tokio_rustls::TlsAcceptor::from(t.config.clone()));
-        let task = tokio::spawn(server::serve(listener, acceptor, shared.clone(), stop_rx));
-        tracing::info!(%endpoint, "emulator listening");
+        let task = tokio::spawn(server::serve(
+            listener,
+            acceptor,
+            shared.clone(),
+            self.limits,
+            stop_rx,
+        ));
+        tracing::info!(%endpoint, %bound, "emulator listening");
+        if !bound.ip().is_loopback() {
+            tracing::warn!(
+                %bound,
+                "listening beyond loopback: anyone who can reach this address can use the emulator; the admin routes require the admin token"
+            );
+        }
         Ok(EmulatorHandle {
             shared,
             endpoint,
@@ -388,190 +553,20 @@ impl EmulatorBuilder {
     }
 }
 
-fn generate_key() -> String {
+fn generate_admin_token() -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub(crate) fn generate_key() -> String {
     use base64::Engine as _;
     use rand::RngCore as _;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// One request the emulator received, as recorded for tests. Never holds
-/// secrets: headers are not recorded and `sig=` values in the query are
-/// replaced with `REDACTED`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RequestRecord {
-    /// The route the request addressed, if any.
-    pub route: Option<Route>,
-    /// HTTP method.
-    pub method: String,
-    /// Request path as sent.
-    pub path: String,
-    /// Query string as sent, with SAS signatures redacted.
-    pub query: Option<String>,
-    /// Status code answered; for dropped connections the status the handler
-    /// produced (drop after apply) or 0 (dropped before the handler ran).
-    pub status: u16,
-}
-
-/// A running emulator. Dropping it stops the server.
-pub struct EmulatorHandle {
-    shared: Arc<server::Shared>,
-    endpoint: url::Url,
-    local_addr: SocketAddr,
-    ca_pem: Option<String>,
-    stop: watch::Sender<bool>,
-    task: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl std::fmt::Debug for EmulatorHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmulatorHandle")
-            .field("endpoint", &self.endpoint)
-            .field("account_id", &self.shared.account_id)
-            .finish_non_exhaustive()
-    }
-}
-
-impl EmulatorHandle {
-    /// Base URL of the ARR API, e.g. `http://127.0.0.1:PORT/`.
-    pub fn endpoint(&self) -> url::Url {
-        self.endpoint.clone()
-    }
-
-    /// Base URL of the STS; the same server as [`EmulatorHandle::endpoint`].
-    pub fn sts_endpoint(&self) -> url::Url {
-        self.endpoint.clone()
-    }
-
-    /// The socket address the server listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// The emulated account's id.
-    pub fn account_id(&self) -> uuid::Uuid {
-        self.shared.account_id
-    }
-
-    /// The emulated account's key (for `Bearer {accountId}:{accountKey}`).
-    pub fn account_key(&self) -> String {
-        self.shared.account_key.clone()
-    }
-
-    /// The account domain, e.g. `localhost.mixedreality.emulator`.
-    pub fn account_domain(&self) -> String {
-        self.shared.account_domain.clone()
-    }
-
-    /// PEM of the CA certificate to trust when started with TLS.
-    pub fn ca_cert_pem(&self) -> Option<String> {
-        self.ca_pem.clone()
-    }
-
-    /// The emulator's clock; see [`Clock`].
-    pub fn clock(&self) -> &Clock {
-        &self.shared.clock
-    }
-
-    /// Mints an identity token (the stand-in for a Microsoft Entra ID token)
-    /// that the STS accepts as `Authorization: Bearer <token>`.
-    pub fn identity_token(&self, lifetime: Duration) -> String {
-        self.shared
-            .keys
-            .mint_identity(self.shared.clock.now(), lifetime)
-    }
-
-    /// Mints an ARR access token directly, as the STS would issue it.
-    pub fn access_token(&self, lifetime: Duration) -> String {
-        self.shared.keys.mint_access(
-            &self.shared.account_id.to_string(),
-            self.shared.clock.now(),
-            lifetime,
-        )
-    }
-
-    /// Fault controls.
-    pub fn faults(&self) -> &Faults {
-        &self.shared.faults
-    }
-
-    /// Moves a session to `Error` with the given error object.
-    ///
-    /// # Panics
-    ///
-    /// When there is no session with that id (a mistake in the test).
-    pub fn inject_session_error(
-        &self,
-        session_id: &str,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) {
-        let err = state::error(&code.into(), message);
-        let now = self.shared.clock.elapsed();
-        let found = self.shared.store().fail_session(session_id, err, now);
-        assert!(found, "inject_session_error: no session {session_id:?}");
-    }
-
-    /// Makes a conversion `Failed` right away with the given error object.
-    ///
-    /// # Panics
-    ///
-    /// When there is no conversion with that id (a mistake in the test).
-    pub fn inject_conversion_failure(
-        &self,
-        conversion_id: &str,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) {
-        let err = state::error(&code.into(), message);
-        let found = self.shared.store().fail_conversion(conversion_id, err);
-        assert!(
-            found,
-            "inject_conversion_failure: no conversion {conversion_id:?}"
-        );
-    }
-
-    /// Every request received so far (admin routes excluded), in order.
-    pub fn requests(&self) -> Vec<RequestRecord> {
-        self.shared.log().clone()
-    }
-
-    /// Forgets the recorded requests.
-    pub fn clear_requests(&self) {
-        self.shared.log().clear();
-    }
-
-    /// How many requests addressed `route`.
-    pub fn request_count(&self, route: Route) -> usize {
-        self.shared
-            .log()
-            .iter()
-            .filter(|r| r.route == Some(route))
-            .count()
-    }
-
-    /// How many token requests the STS received.
-    pub fn sts_requests(&self) -> usize {
-        self.request_count(Route::StsToken)
-    }
-
-    /// Stops accepting connections, lets open connections finish (at most a
-    /// few seconds) and waits for the server to end. Calling it twice is fine.
-    pub async fn shutdown(&self) {
-        let _ = self.stop.send(true);
-        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for EmulatorHandle {
-    fn drop(&mut self) {
-        // The accept loop watches this signal and ends on its own.
-        let _ = self.stop.send(true);
-    }
 }
 
 #[cfg(test)]

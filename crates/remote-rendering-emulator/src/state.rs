@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use remote_rendering_rest::types;
+use serde::{Deserialize, Serialize};
 
 /// Timing and sizing knobs shared by all resources.
 #[derive(Clone, Debug)]
@@ -33,14 +34,41 @@ pub(crate) fn error(code: &str, message: impl Into<String>) -> types::Error {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum SessionEnd {
     Stopped,
     Error,
 }
 
-/// One rendering session.
-#[derive(Debug)]
+/// Where a Ready session is reached, chosen once at creation: the service
+/// gave each session random high ports and a host under
+/// `remoterendering.vm.{account domain}` (2024: `lb<n>.remoterendering.vm.<region>.mixedreality.azure.com`).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct SessionHost {
+    balancer: u16,
+    handshake_port: u16,
+    inspector_port: u16,
+}
+
+impl SessionHost {
+    fn random() -> Self {
+        use rand::Rng as _;
+        let mut rng = rand::rng();
+        let handshake_port = rng.random_range(49152..=65535);
+        let mut inspector_port = rng.random_range(49152..=65535);
+        while inspector_port == handshake_port {
+            inspector_port = rng.random_range(49152..=65535);
+        }
+        Self {
+            balancer: rng.random_range(1..=99),
+            handshake_port,
+            inspector_port,
+        }
+    }
+}
+
+/// One rendering session. Serialized as is by `--data-dir` persistence.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub(crate) id: String,
     seq: u64,
@@ -50,7 +78,7 @@ pub(crate) struct Session {
     pub(crate) lease: i64,
     created_at: Duration,
     created_wall: SystemTime,
-    host_id: uuid::Uuid,
+    host: SessionHost,
     end: Option<(SessionEnd, Duration)>,
     error: Option<types::Error>,
 }
@@ -108,25 +136,30 @@ impl Session {
         domain: &str,
     ) -> types::SessionProperties {
         let status = self.status(now, timing);
+        // As recorded: hostname and ports only while Ready (cleared by a
+        // stop), teraflops from Ready on and kept afterwards.
+        let running = status == types::SessionStatusKnown::Ready;
         let ready = self.became_ready(now, timing);
+        let host = self.host;
         let ready_for = self
             .running_until(now, timing)
             .saturating_sub(self.ready_at(timing));
         let minute = timing.lease_minute.as_nanos().max(1);
         let elapsed_minutes = i64::try_from(ready_for.as_nanos() / minute).unwrap_or(i64::MAX);
         types::SessionProperties {
-            arr_inspector_port: ready.then_some(50052),
+            arr_inspector_port: running.then_some(i64::from(host.inspector_port)),
             creation_time: Some(DateTime::<Utc>::from(self.created_wall)),
             elapsed_time_minutes: Some(elapsed_minutes),
             error: self.error.clone(),
-            handshake_port: ready.then_some(50051),
-            hostname: ready.then(|| format!("{}.remoterenderingvm.{domain}", self.host_id)),
+            handshake_port: running.then_some(i64::from(host.handshake_port)),
+            hostname: running.then(|| format!("lb{}.remoterendering.vm.{domain}", host.balancer)),
             id: self.id.clone(),
             max_lease_time_minutes: Some(self.lease),
             size: types::SessionSize::Known(self.size),
             status: types::SessionStatus::Known(status),
-            teraflops: Some(match self.size {
-                types::SessionSizeKnown::Standard => 10.6,
+            // Standard: 8.1 in every 2022+ recording (10.6 in westeurope 2021).
+            teraflops: ready.then_some(match self.size {
+                types::SessionSizeKnown::Standard => 8.1,
                 types::SessionSizeKnown::Premium => 38.4,
             }),
         }
@@ -134,8 +167,9 @@ impl Session {
 }
 
 /// One asset conversion. `settings` keeps the SAS tokens; they are removed
-/// whenever the conversion is shown.
-#[derive(Debug)]
+/// whenever the conversion is shown. Serialized as is by `--data-dir`
+/// persistence.
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Conversion {
     pub(crate) id: String,
     seq: u64,
@@ -143,7 +177,9 @@ pub(crate) struct Conversion {
     created_at: Duration,
     created_wall: SystemTime,
     forced_failure: Option<types::Error>,
-    /// The real storage work, for containers the emulator can reach.
+    /// The real storage work, for containers the emulator can reach. Not kept by `--data-dir`:
+    /// a restarted emulator derives such a conversion as a simulated one.
+    #[serde(skip)]
     storage: Option<crate::storage::Outcome>,
 }
 
@@ -274,6 +310,29 @@ impl Conversion {
     }
 }
 
+/// The settings as the service kept and echoed them: each `blobPrefix`
+/// ends with `/`, and `outputAssetFilename` defaults to the input's file
+/// stem + `.arrAsset`.
+fn echoed_settings(mut settings: types::ConversionSettings) -> types::ConversionSettings {
+    fn with_slash(prefix: &mut Option<String>) {
+        if let Some(prefix) = prefix
+            && !prefix.is_empty()
+            && !prefix.ends_with('/')
+        {
+            prefix.push('/');
+        }
+    }
+    with_slash(&mut settings.input_location.blob_prefix);
+    with_slash(&mut settings.output_location.blob_prefix);
+    if settings.output_location.output_asset_filename.is_none() {
+        let path = &settings.input_location.relative_input_asset_path;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+        settings.output_location.output_asset_filename = Some(format!("{stem}.arrAsset"));
+    }
+    settings
+}
+
 /// Outcome of a create request.
 pub(crate) enum Created<'a, T> {
     New(&'a T),
@@ -290,6 +349,26 @@ pub(crate) struct Store {
 }
 
 impl Store {
+    /// A store holding resources read back from disk; new ones are numbered
+    /// after them.
+    pub(crate) fn restore(sessions: Vec<Session>, conversions: Vec<Conversion>) -> Self {
+        let mut sessions = sessions;
+        let mut conversions = conversions;
+        sessions.sort_by_key(|s| s.seq);
+        conversions.sort_by_key(|c| c.seq);
+        let next_seq = sessions
+            .iter()
+            .map(|s| s.seq)
+            .chain(conversions.iter().map(|c| c.seq))
+            .max()
+            .unwrap_or(0);
+        Self {
+            next_seq,
+            sessions,
+            conversions,
+        }
+    }
+
     fn seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq
@@ -328,7 +407,7 @@ impl Store {
             lease,
             created_at: now,
             created_wall: wall,
-            host_id: uuid::Uuid::new_v4(),
+            host: SessionHost::random(),
             end: None,
             error: None,
         });
@@ -360,21 +439,21 @@ impl Store {
         self.conversions.iter().find(|c| c.id == id)
     }
 
+    /// Creates a conversion, or finds the one already using `id`; `true`
+    /// when it is new.
     pub(crate) fn create_conversion(
         &mut self,
         id: &str,
         settings: types::ConversionSettings,
         now: Duration,
         wall: SystemTime,
-    ) -> Created<'_, Conversion> {
+    ) -> (bool, &Conversion) {
+        // As recorded (Java 2024 re-run, with fresh SAS tokens): an id in
+        // use answers with that conversion as it is now, whatever was sent.
         if let Some(index) = self.conversions.iter().position(|c| c.id == id) {
-            let existing = &self.conversions[index];
-            return if existing.settings == settings {
-                Created::Existing(existing)
-            } else {
-                Created::Conflict
-            };
+            return (false, &self.conversions[index]);
         }
+        let settings = echoed_settings(settings);
         let seq = self.seq();
         self.conversions.push(Conversion {
             id: id.to_owned(),
@@ -385,7 +464,7 @@ impl Store {
             forced_failure: None,
             storage: None,
         });
-        Created::New(self.conversions.last().expect("just pushed"))
+        (true, self.conversions.last().expect("just pushed"))
     }
 
     /// Attaches the storage work started for the new conversion `id`, and returns it.
@@ -491,7 +570,7 @@ mod tests {
         assert_eq!(s.status(Duration::from_secs(15), &t), S::Expired);
         let props = s.properties(Duration::from_secs(13), &t, "d");
         assert_eq!(props.elapsed_time_minutes, Some(3));
-        assert!(props.hostname.unwrap().ends_with(".remoterenderingvm.d"));
+        assert!(props.hostname.unwrap().ends_with(".remoterendering.vm.d"));
         let props = s.properties(Duration::from_secs(100), &t, "d");
         assert_eq!(props.elapsed_time_minutes, Some(5));
     }

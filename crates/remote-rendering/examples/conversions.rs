@@ -42,8 +42,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let id = ConversionId::generate();
     let poller = client.start_conversion(&id, &input, &output).await?;
 
-    // A poller can be stored as a token and resumed elsewhere (the service's
-    // Retry-After decides how often it polls).
+    // A poller can be stored as a token and resumed elsewhere (it polls at
+    // the configured interval, or as a `Retry-After` says when one is sent).
     let token = poller.continuation_token();
     drop(poller);
     let conversion = client.resume_conversion_poller(&token)?.wait().await?;
@@ -55,7 +55,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // A failing conversion ends the wait with a typed error.
-    let text = ConversionInput::new("https://myaccount.blob.core.windows.net/input", "notes.txt")?;
+    // (With a SAS: a conversion without one is refused at once unless the
+    // storage account is linked to the Remote Rendering account.)
+    let text = ConversionInput::new("https://myaccount.blob.core.windows.net/input", "notes.txt")?
+        .with_sas("sv=2021-08-06&sr=c&sp=rl&sig=not-a-real-signature");
     let failing = client
         .start_conversion(&ConversionId::generate(), &text, &output)
         .await?;

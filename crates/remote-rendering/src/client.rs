@@ -241,22 +241,50 @@ impl Client {
 /// One page of a list: its items and the link to the next page, if any.
 type Page<T> = (Vec<T>, Option<String>);
 
+/// The most pages one listing follows; ARR pages hold dozens of items and an
+/// account holds far fewer sessions or conversions than this many pages.
+const MAX_PAGES: usize = 10_000;
+
 /// Streams items page by page: `fetch(None)` gets the first page,
-/// `fetch(Some(link))` the following ones, until a page has no next link.
+/// `fetch(Some(link))` the following ones, until a page has no next link,
+/// a link repeats or [`MAX_PAGES`] are read.
 fn paged<T, F>(fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
 where
     T: Send + 'static,
     F: Fn(Option<String>) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync + 'static,
 {
     let fetch = Arc::new(fetch);
-    futures::stream::try_unfold(Some(None::<String>), move |state| {
+    // The links followed so far: a link seen before would loop forever.
+    let start = (None::<String>, std::collections::HashSet::<String>::new());
+    futures::stream::try_unfold(Some(start), move |state| {
         let fetch = fetch.clone();
         async move {
-            let Some(link) = state else {
+            let Some((link, mut seen)) = state else {
                 return Ok::<_, Error>(None);
             };
             let (items, next) = fetch(link).await?;
-            let next_state = next.filter(|l| !l.is_empty()).map(Some);
+            let next = next.filter(|l| !l.is_empty());
+            if let Some(next) = &next {
+                let problem = if seen.len() + 1 >= MAX_PAGES {
+                    Some(format!("the listing goes on past {MAX_PAGES} pages"))
+                } else if !seen.insert(next.clone()) {
+                    Some(format!(
+                        "the next link `{}` repeats an earlier page",
+                        next.escape_debug()
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = problem {
+                    return Err(Error::InvalidResponse {
+                        operation: "listing",
+                        message: format!("{message}; stopped paging"),
+                        ms_cv: None,
+                        transient: false,
+                    });
+                }
+            }
+            let next_state = next.map(|link| (Some(link), seen));
             Ok(Some((
                 futures::stream::iter(items.into_iter().map(Ok)),
                 next_state,

@@ -1,6 +1,7 @@
 //! The one error type of the crate.
 
 use crate::status::{ConversionStatus, ServiceErrorDetail, SessionStatus};
+use crate::unreachable::Unreachable;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +56,7 @@ pub enum Error {
     },
 
     /// A request or an overall wait took longer than allowed.
-    #[error("{operation} timed out after {}", humanize(*after))]
+    #[error("{operation} timed out after {}", remote_rendering_duration::format_duration(*after))]
     Timeout {
         /// The operation (or poll) that timed out.
         operation: &'static str,
@@ -152,10 +153,33 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Service(e) => matches!(e.status, 408 | 429 | 500 | 502 | 503 | 504),
-            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Transport { .. } => !matches!(
+                self.unreachable(),
+                Some(Unreachable::NameNotResolved | Unreachable::UntrustedCertificate)
+            ),
+            Error::Timeout { .. } => true,
             Error::InvalidResponse { transient, .. } => *transient,
             _ => false,
         }
+    }
+
+    /// Why the service could not be reached at all, when that is the cause
+    /// (a closed port, an unresolvable name, an untrusted certificate):
+    /// failures that retrying will not heal.
+    pub fn unreachable(&self) -> Option<Unreachable> {
+        match self {
+            Error::Transport {
+                source: Some(source),
+                ..
+            } => Unreachable::of(source.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// Whether the endpoint answered a web page instead of the API (a wrong
+    /// endpoint, or a gateway's glitch): retried once at most.
+    pub(crate) fn is_html_answer(&self) -> bool {
+        matches!(self, Error::InvalidResponse { message, .. } if message == crate::response::HTML_ANSWER)
     }
 
     /// The `MS-CV` correlation vector of the response behind this error, if any.
@@ -211,15 +235,6 @@ fn detail_suffix(error: &Option<Box<ServiceErrorDetail>>) -> String {
         .as_ref()
         .map(|e| format!(": {} {}", e.code, e.message))
         .unwrap_or_default()
-}
-
-pub(crate) fn humanize(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs >= 60 {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
 }
 
 impl From<std::convert::Infallible> for Error {

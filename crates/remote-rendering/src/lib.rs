@@ -20,6 +20,20 @@
 //!   sent, and one [`Error`] type.
 //! - **No secret** (key, token, SAS) in `Debug`, `Display`, errors or traces.
 //!
+//! # Using it
+//!
+//! ```toml
+//! [dependencies]
+//! remote-rendering = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! Without Microsoft Entra ID: `remote-rendering = { version = "0.1",
+//! default-features = false }`. What the public API exposes from other
+//! crates is re-exported: [`Stream`]/[`StreamExt`]/[`TryStreamExt`] for
+//! listings and poller updates, [`Url`], and (feature `entra`)
+//! [`TokenCredential`].
+//!
 //! # Example
 //!
 //! Against the local emulator (the same code works against Azure):
@@ -61,11 +75,14 @@
 //! | `Retry-After` | honoured on 429/503 and while polling conversions | ignored while polling |
 //! | retries | 429, 500, 502, 503, 504, connection failures, timeouts; jittered backoff bounded in attempts and time | similar, without `Retry-After` on polls |
 //! | Cancelled conversion | ends the wait with a typed error | one SDK polls forever |
-//! | poll interval | 2 s Standard, 10 s Premium and conversions | similar fixed intervals |
+//! | poll interval | 2 s Standard, 10 s Premium and conversions; at least [`MIN_POLL_INTERVAL`], `Retry-After` capped at [`MAX_RETRY_AFTER`] | similar fixed intervals |
+//! | unreachable service | a closed port retried once, an unresolvable name or untrusted certificate not at all, an HTML answer once ([`Error::unreachable`]) | retried like any failure |
+//! | redirects | never followed, reported | followed |
+//! | `@nextLink` | a repeated link or more than 10,000 pages ends the listing with an error | followed forever |
 //! | resumable pollers | `base64("1:{accountId}:{id}")` (Python's format) or a bare id | Python only |
 //! | lease extension | `extend_lease(by)` computes the total; a lost-answer retry is not an error | caller computes the total |
 //! | lease keeper | opt-in background task, capped at 1,440 minutes | none |
-//! | unknown status values | kept as `Unknown(String)` | vary |
+//! | unknown status values | kept as `Unknown(String)`; pollers keep polling (with a warning) until their timeout | vary |
 //! | secrets in logs | never (tested at TRACE level) | vary |
 
 #![warn(missing_docs)]
@@ -88,6 +105,7 @@ mod response;
 mod retry;
 mod sessions;
 mod status;
+mod unreachable;
 
 pub use auth::{AccessToken, Credential, STS_API_VERSION};
 pub use builder::ClientBuilder;
@@ -106,13 +124,19 @@ pub use models::{
 };
 pub use options::{ClientOptions, DEFAULT_API_VERSION};
 pub use poller::{
-    ConversionPoller, PollUpdate, Pollable, Poller, SLOW_INTERVAL, STANDARD_SESSION_INTERVAL,
-    SessionPoller,
+    ConversionPoller, MIN_POLL_INTERVAL, PollUpdate, Pollable, Poller, SLOW_INTERVAL,
+    STANDARD_SESSION_INTERVAL, SessionPoller,
 };
 /// The Blob storage library behind [`Client::convert_local_model`] (feature `storage`).
 #[cfg(feature = "storage")]
 pub use remote_rendering_storage as storage;
-pub use retry::RetryPolicy;
+pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
+pub use unreachable::Unreachable;
+
+#[cfg(feature = "entra")]
+pub use azure_core::credentials::TokenCredential;
+pub use futures::{Stream, StreamExt, TryStreamExt};
+pub use url::Url;
 
 /// Pure functions exposed for the fuzz checks, benchmarks and tests (feature
 /// `testing`, off by default): not part of the stable API.

@@ -40,8 +40,13 @@ pub struct Session {
 }
 
 impl Session {
-    /// Lease time left before the session expires, when the service said.
+    /// Lease time left before the session expires, when the service said;
+    /// `None` once the session has ended (Stopped, Expired, Error), whose
+    /// lease no longer counts whatever the service reports.
     pub fn remaining_lease(&self) -> Option<Duration> {
+        if self.status.is_terminal() {
+            return None;
+        }
         Some(
             self.max_lease?
                 .saturating_sub(self.elapsed.unwrap_or_default()),

@@ -156,6 +156,9 @@ pub(crate) fn resolve(
     let mut http = reqwest::Client::builder()
         .user_agent(user_agent)
         .timeout(options.request_timeout)
+        // ARR and the STS never redirect: a redirect means a wrong endpoint,
+        // and following it would carry the token to another origin.
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(options.request_timeout.min(Duration::from_secs(10)));
     if !certificates.is_empty() {
         http = http.tls_certs_merge(certificates);

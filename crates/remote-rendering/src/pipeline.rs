@@ -75,6 +75,8 @@ where
     async move {
         let started = Instant::now();
         let mut refreshed = false;
+        // A web page once may be a gateway's glitch; twice, a wrong endpoint.
+        let mut html_seen = false;
         let mut attempt = 0;
         loop {
             let grant = authorizer.grant().await?;
@@ -102,7 +104,11 @@ where
                     tracing::debug!(operation, "401: refreshing the access token once");
                     continue;
                 }
-                Err(error) => error,
+                Err(error) if error.is_html_answer() && html_seen => return Err(error),
+                Err(error) => {
+                    html_seen |= error.is_html_answer();
+                    error
+                }
             };
             let Some(delay) = policy.next_delay(&error, attempt, started) else {
                 return Err(error);

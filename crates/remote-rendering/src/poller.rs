@@ -14,6 +14,19 @@ use std::time::{Duration, Instant};
 pub const STANDARD_SESSION_INTERVAL: Duration = Duration::from_secs(2);
 /// Default interval for Premium sessions and conversions.
 pub const SLOW_INTERVAL: Duration = Duration::from_secs(10);
+/// The shortest wait between two polls, whatever the interval asked for or
+/// the `Retry-After` sent: a zero interval must not flood the service.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The wait before the next poll: the service's `Retry-After` (already
+/// capped at [`MAX_RETRY_AFTER`](crate::MAX_RETRY_AFTER)), else the interval,
+/// never below [`MIN_POLL_INTERVAL`].
+fn poll_delay(retry_after: Option<Duration>, interval: Duration) -> Duration {
+    retry_after
+        .map(|d| d.min(crate::retry::MAX_RETRY_AFTER))
+        .unwrap_or(interval)
+        .max(MIN_POLL_INTERVAL)
+}
 
 /// Something a [`Poller`] can wait for.
 pub trait Pollable: Clone + Send + Sync + 'static + sealed::Sealed {
@@ -71,7 +84,13 @@ impl sealed::Sealed for Session {
         match &self.status {
             SessionStatus::Ready => sealed::Outcome::Succeeded,
             SessionStatus::Starting => sealed::Outcome::Pending,
-            // Stopped, Expired, Error and anything unknown will never become Ready.
+            // A status this client does not know may be a new transitional
+            // state: keep polling (bounded by the timeout), but say so.
+            SessionStatus::Unknown(status) => {
+                tracing::warn!(session = %self.id, status = %status, "unknown session status; polling on until the timeout");
+                sealed::Outcome::Pending
+            }
+            // Stopped, Expired and Error will never become Ready.
             status => sealed::Outcome::Failed(Error::SessionFailed {
                 id: self.id.to_string(),
                 status: status.clone(),
@@ -111,8 +130,12 @@ impl sealed::Sealed for Conversion {
         match &self.status {
             ConversionStatus::Succeeded => sealed::Outcome::Succeeded,
             ConversionStatus::NotStarted | ConversionStatus::Running => sealed::Outcome::Pending,
-            // Failed, Cancelled and unknown states end the wait: one official
-            // SDK polls a Cancelled conversion forever.
+            ConversionStatus::Unknown(status) => {
+                tracing::warn!(conversion = %self.id, status = %status, "unknown conversion status; polling on until the timeout");
+                sealed::Outcome::Pending
+            }
+            // Failed and Cancelled end the wait: one official SDK polls a
+            // Cancelled conversion forever.
             status => sealed::Outcome::Failed(Error::ConversionFailed {
                 id: self.id.to_string(),
                 status: status.clone(),
@@ -295,7 +318,7 @@ impl<T: Pollable> Poller<T> {
         if let Some(delay) = retry_after
             && self.next_delay.is_some()
         {
-            self.next_delay = Some(NextPoll::After(delay));
+            self.next_delay = Some(NextPoll::After(poll_delay(Some(delay), delay)));
         }
         self
     }
@@ -316,7 +339,8 @@ impl<T: Pollable> Poller<T> {
         encode_continuation(&self.client.account_id(), &self.id)
     }
 
-    /// Polls every `interval` unless the service sends `Retry-After`.
+    /// Polls every `interval` (at least [`MIN_POLL_INTERVAL`]) unless the
+    /// service sends `Retry-After` (at most [`MAX_RETRY_AFTER`](crate::MAX_RETRY_AFTER)).
     pub fn with_interval(mut self, interval: Duration) -> Self {
         self.interval = Some(interval);
         self
@@ -329,9 +353,8 @@ impl<T: Pollable> Poller<T> {
     }
 
     fn interval_for(&self, value: &T, retry_after: Option<Duration>) -> Duration {
-        retry_after
-            .or(self.interval)
-            .unwrap_or_else(|| value.default_interval())
+        let interval = self.interval.unwrap_or_else(|| value.default_interval());
+        poll_delay(retry_after, interval)
     }
 
     fn timeout_error(timeout: Duration) -> Error {
@@ -353,7 +376,7 @@ impl<T: Pollable> Poller<T> {
             Some(NextPoll::Interval) => {
                 let interval = match &self.last {
                     Some(last) => self.interval_for(last, None),
-                    None => self.interval.unwrap_or(STANDARD_SESSION_INTERVAL),
+                    None => poll_delay(None, self.interval.unwrap_or(STANDARD_SESSION_INTERVAL)),
                 };
                 Some(interval)
             }
@@ -462,7 +485,13 @@ mod tests {
             conversion("Succeeded").outcome(),
             sealed::Outcome::Succeeded
         ));
-        for status in ["Failed", "Cancelled", "SomethingNew"] {
+        // Issue 13: a status this client does not know keeps the wait going
+        // (bounded by its timeout), with a warning.
+        assert!(matches!(
+            conversion("SomethingNew").outcome(),
+            sealed::Outcome::Pending
+        ));
+        for status in ["Failed", "Cancelled"] {
             match conversion(status).outcome() {
                 sealed::Outcome::Failed(Error::ConversionFailed { status: s, .. }) => {
                     assert_eq!(s.as_str(), status)

@@ -66,12 +66,16 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds.min(24 * 3600)));
+        return Some(Duration::from_secs(seconds).min(crate::retry::MAX_RETRY_AFTER));
     }
     let format = time::format_description::well_known::Rfc2822;
     let when = time::OffsetDateTime::parse(value, &format).ok()?;
     let delta = when - time::OffsetDateTime::now_utc();
-    Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
+    Some(
+        Duration::try_from(delta)
+            .unwrap_or(Duration::ZERO)
+            .min(crate::retry::MAX_RETRY_AFTER),
+    )
 }
 
 /// Classifies the outcome of one generated call.
@@ -121,6 +125,16 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
         Err(E::CommunicationError(e))
         | Err(E::ResponseBodyError(e))
         | Err(E::InvalidUpgrade(e)) => Err(transport_error(operation, e)),
+        // A web page where the API should be: usually a wrong endpoint, at
+        // times a gateway's glitch; the retry policy tries once more only.
+        Err(E::InvalidResponsePayload(body, _)) if looks_like_html(&body) => {
+            Err(Error::InvalidResponse {
+                operation,
+                message: HTML_ANSWER.into(),
+                ms_cv: None,
+                transient: true,
+            })
+        }
         Err(E::InvalidResponsePayload(body, e)) => Err(Error::InvalidResponse {
             operation,
             message: format!(
@@ -141,6 +155,16 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
     }
 }
 
+/// The message of an HTML answer; [`Error::is_html_answer`] recognises it.
+pub(crate) const HTML_ANSWER: &str =
+    "the endpoint answered HTML, not the ARR API: check --endpoint (the client's endpoint setting)";
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let start = body.trim_ascii_start();
+    let head = &start[..start.len().min(15)];
+    head.starts_with(b"<!") || head.to_ascii_lowercase().starts_with(b"<html")
+}
+
 pub(crate) fn transport_error(operation: &'static str, e: reqwest::Error) -> Error {
     if e.is_timeout() {
         return Error::Timeout {
@@ -156,11 +180,33 @@ pub(crate) fn transport_error(operation: &'static str, e: reqwest::Error) -> Err
         message = format!("{message}: {inner}");
         source = inner.source();
     }
+    if let Some(cause) = crate::unreachable::Unreachable::of(&e) {
+        message = format!("{}; {message}", cause.hint());
+    }
     Error::Transport {
         operation,
         message,
         source: Some(std::sync::Arc::new(e)),
     }
+}
+
+/// Decodes the spec's error body. The service wrote `"details": null,
+/// "target": null, "innerError": null` in early 2021 (recorded); nulls are
+/// dropped first so such a body decodes like the later ones.
+fn decode_error_body(body: &[u8]) -> Option<remote_rendering_rest::types::ErrorResponse> {
+    fn drop_nulls(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.retain(|_, v| !v.is_null());
+                map.values_mut().for_each(drop_nulls);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    drop_nulls(&mut value);
+    serde_json::from_value(value).ok()
 }
 
 /// Builds the error for an error status, decoding the spec's error body when present.
@@ -171,16 +217,34 @@ pub(crate) fn status_error(
     body: &[u8],
 ) -> Error {
     let ms_cv = header(headers, MS_CV);
-    let decoded = serde_json::from_slice::<remote_rendering_rest::types::ErrorResponse>(body).ok();
+    let decoded = decode_error_body(body);
     let reason = reqwest::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("error")
         .to_string();
+    if (300..400).contains(&status) {
+        let location = header(headers, "location").unwrap_or_default();
+        return Error::InvalidResponse {
+            operation,
+            message: format!(
+                "the endpoint answered HTTP {status}, a redirect to `{}`; ARR never redirects, \
+                 so it was not followed: check the endpoint",
+                location.escape_debug()
+            ),
+            ms_cv,
+            transient: false,
+        };
+    }
     if status == 401 || status == 403 {
+        // The code leads the message: the service's codes (e.g.
+        // `LinkedStorageAccessFailure` on 403) say what to fix.
         let message = decoded
             .as_ref()
-            .map(|d| d.error.message.clone())
+            .map(|d| match d.error.code.as_str() {
+                "" => d.error.message.clone(),
+                code => format!("{code}: {}", d.error.message),
+            })
             .or_else(|| header(headers, "www-authenticate"))
             .unwrap_or(reason);
         return Error::Authentication {
@@ -262,7 +326,7 @@ mod tests {
             )
         };
         // Cut short and not JSON: may come right on a second try.
-        for body in [&b"{\"id\": \"a"[..], b"<html>busy</html>"] {
+        for body in [&b"{\"id\": \"a"[..], b"busy, try later"] {
             let error = classify::<()>("get session", Err(payload(body)))
                 .await
                 .err()
@@ -270,6 +334,13 @@ mod tests {
             assert!(matches!(error, Error::InvalidResponse { .. }), "{error:?}");
             assert!(error.is_retryable(), "{error:?}");
         }
+        // A web page: usually a wrong endpoint, retried once only (issue 13).
+        let error = classify::<()>("get session", Err(payload(b"<html>busy</html>")))
+            .await
+            .err()
+            .unwrap();
+        assert!(error.is_html_answer(), "{error:?}");
+        assert!(error.to_string().contains("answered HTML"), "{error}");
         // Well-formed JSON of the wrong shape: it will not.
         let error = classify::<()>("get session", Err(payload(b"{}")))
             .await

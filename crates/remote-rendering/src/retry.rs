@@ -3,6 +3,10 @@
 use crate::error::Error;
 use std::time::{Duration, Instant};
 
+/// The longest `Retry-After` honoured, for retries and polls alike: a
+/// server asking for a day (or a date next year) is waited on this long.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// How failed calls are retried.
 ///
 /// Every operation of this crate is safe to retry: creates use client-chosen
@@ -85,6 +89,10 @@ impl RetryPolicy {
     pub fn next_delay(&self, error: &Error, retry: u32, started: Instant) -> Option<Duration> {
         if !error.is_retryable() || retry >= self.max_retries {
             return None;
+        }
+        // A closed port: one quick retry (a server restarting), then give up.
+        if error.unreachable() == Some(crate::Unreachable::ConnectionRefused) {
+            return (retry == 0).then(|| self.backoff(0));
         }
         let delay = error.retry_after().unwrap_or_else(|| self.backoff(retry));
         if started.elapsed() + delay > self.max_elapsed {

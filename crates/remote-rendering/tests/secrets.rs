@@ -159,7 +159,17 @@ async fn secrets_never_leak() {
             .await
             .unwrap(),
     );
-    // A conflicting create: its error must not echo the SAS.
+    // A refused create: its error must not echo the SAS. (This used a
+    // conflicting create; the service answered those with the existing
+    // conversion, so the refusal is injected now.)
+    emu.faults().inject(
+        Route::CreateConversion,
+        Fault::Status {
+            status: 409,
+            retry_after: None,
+            times: 1,
+        },
+    );
     let other = input.clone().with_blob_prefix("x");
     let error = client
         .start_conversion(&cid, &other, &output)

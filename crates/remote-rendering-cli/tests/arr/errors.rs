@@ -147,3 +147,19 @@ fn usage_and_validation_errors_exit_2() {
         "nothing invalid was sent"
     );
 }
+
+#[test]
+fn extend_to_below_the_current_lease_is_a_usage_error_before_the_call() {
+    // Issue 13: `--to 1h` on a 2-hour lease used to reach the service.
+    let fx = Fixture::start();
+    fx.ok(&["session", "start", "--id", "short", "--lease", "2h"]);
+    let output = fx
+        .arr()
+        .args(["session", "extend", "short", "--to", "1h"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("would shorten it"), "{stderr}");
+    assert_eq!(fx.emulator.request_count(Route::UpdateSession), 0);
+}

@@ -6,16 +6,19 @@
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, Route};
+use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, LinkedStorage, Route};
 use serde_json::Value;
 use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod cancel;
 mod config_file;
+mod deadlines;
 mod errors;
 mod hostile_config;
+mod hostile_output;
 mod interrupt;
 mod quickstart;
 mod secrets_cli;
@@ -73,6 +76,11 @@ impl Fixture {
     }
 
     fn with(builder: EmulatorBuilder) -> Self {
+        // The tests' storage accounts are linked: many conversions here give
+        // no SAS, which the service refused for accounts not linked.
+        let builder = ["store", "mystorage"].into_iter().fold(builder, |b, name| {
+            b.linked_storage(LinkedStorage::new(name).unwrap())
+        });
         // The server runs on the runtime's worker while the test thread
         // blocks on `arr` processes.
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -143,6 +151,9 @@ fn redacted() -> insta::Settings {
     settings.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[time]");
     settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
     settings.add_filter(r"\d+(\.\d+)?s\b", "[secs]");
+    // Session hosts and ports are random, as the service's were.
+    settings.add_filter(r"lb\d+\.remoterendering\.vm\.", "lb[n].remoterendering.vm.");
+    settings.add_filter(r"(HANDSHAKE PORT|INSPECTOR PORT)(\s+)\d+", "$1$2[port]");
     settings
 }
 
@@ -262,7 +273,9 @@ fn session_commands_print_one_json_document() {
     let id = started["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("session-"), "a fresh id is generated: {id}");
     insta::assert_json_snapshot!("session_start_wait_json", started, {
-        ".id" => "[id]", ".createdOn" => "[time]", ".hostname" => "[hostname]"
+        ".id" => "[id]", ".createdOn" => "[time]", ".hostname" => "[hostname]",
+        // Random high ports, as the service gave.
+        ".handshakePort" => "[port]", ".arrInspectorPort" => "[port]"
     });
     assert_eq!(fx.json(&["session", "get", &id])["status"], "Ready");
     let list = fx.json(&["session", "list"]);

@@ -10,7 +10,7 @@ use remote_rendering::{
     Client, ConversionId, ConversionInput, ConversionOutput, Credential, Error,
 };
 use remote_rendering_azurite::{ACCOUNT_KEY, ACCOUNT_NAME, Azurite};
-use remote_rendering_emulator::{Emulator, LinkedStorageAccount};
+use remote_rendering_emulator::{Emulator, LinkedStorage};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use std::path::Path;
@@ -202,7 +202,7 @@ fn linked_storage_needs_no_sas_and_a_missing_link_is_403() {
     assert!(stderr.contains("Storage account not linked"), "{stderr}");
 
     // Linked (with the endpoint and key the emulator uses): converted without any SAS.
-    let linked = LinkedStorageAccount::with_endpoint(ACCOUNT_NAME, &endpoint, ACCOUNT_KEY).unwrap();
+    let linked = LinkedStorage::with_endpoint(ACCOUNT_NAME, &endpoint, ACCOUNT_KEY).unwrap();
     let fixture = Fixture::with(fast_emulator().linked_storage(linked));
     let done = upload(&fixture);
     assert_eq!(

@@ -10,11 +10,25 @@ use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use remote_rendering_rest::types;
 
 use super::extract::{AuthorizedAccount, continuation, next_link, parse_body, valid_id};
-use super::responses::{ApiError, json};
+use super::responses::{ApiError, conversion_body, conversion_list_body, json};
 use super::shared::Shared;
-use crate::state::{Conversion, Created};
+use crate::linked_storage::account_of;
+use crate::state::Conversion;
 
-fn check_container_uri(uri: &str, target: &str) -> Result<(), ApiError> {
+fn check_container_uri(uri: &str, target: &str, sas_field: &str) -> Result<(), ApiError> {
+    // No recording shows a container URL with a query; the spec gives the
+    // SAS its own field. Refused (never stored, echoed or logged).
+    let has_query =
+        url::Url::parse(uri).is_ok_and(|u| u.query().is_some() || u.fragment().is_some());
+    if has_query {
+        return Err(ApiError::bad_request(
+            "InvalidStorageContainerUri",
+            format!(
+                "{target} must not carry a query or fragment: send a SAS token in {sas_field}."
+            ),
+        )
+        .target(target));
+    }
     let ok = url::Url::parse(uri)
         .map(|u| {
             matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
@@ -37,10 +51,12 @@ fn validate(settings: &types::ConversionSettings) -> Result<(), ApiError> {
     check_container_uri(
         &input.storage_container_uri,
         "settings.inputLocation.storageContainerUri",
+        "storageContainerReadListSas",
     )?;
     check_container_uri(
         &output.storage_container_uri,
         "settings.outputLocation.storageContainerUri",
+        "storageContainerWriteSas",
     )?;
     let path = &input.relative_input_asset_path;
     let target = "settings.inputLocation.relativeInputAssetPath";
@@ -74,9 +90,46 @@ fn validate(settings: &types::ConversionSettings) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// No SAS for storage that is not linked (the 2024 answer; 2021–2022 said
-/// `DelegatedResourceAccessError`). Given for containers the emulator can reach; see
-/// [`crate::storage`].
+/// Whether a SAS comes with a location: its own field, or a `sig` in the
+/// container URI's query.
+fn has_sas(sas: Option<&String>, container_uri: &str) -> bool {
+    sas.is_some_and(|s| !s.trim().is_empty())
+        || url::Url::parse(container_uri)
+            .is_ok_and(|u| u.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("sig")))
+}
+
+/// A location without a SAS needs its storage account linked to the
+/// emulated account; otherwise the service refused the conversion at once.
+fn check_storage_access(
+    shared: &Shared,
+    settings: &types::ConversionSettings,
+) -> Result<(), ApiError> {
+    let input = &settings.input_location;
+    let output = &settings.output_location;
+    let locations = [
+        (
+            input.storage_container_read_list_sas.as_ref(),
+            &input.storage_container_uri,
+        ),
+        (
+            output.storage_container_write_sas.as_ref(),
+            &output.storage_container_uri,
+        ),
+    ];
+    for (sas, uri) in locations {
+        let linked = || {
+            account_of(uri)
+                .is_some_and(|account| shared.linked_storage.iter().any(|l| l.name == account))
+        };
+        if !has_sas(sas, uri) && !linked() {
+            return Err(not_linked());
+        }
+    }
+    Ok(())
+}
+
+/// No SAS for storage that is not linked: the 2024 answer (2021–2022:
+/// `DelegatedResourceAccessError`).
 fn not_linked() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
@@ -101,25 +154,25 @@ pub(super) async fn create(
     }
     let create: types::CreateConversionSettings = parse_body(&body, StatusCode::BAD_REQUEST)?;
     validate(&create.settings)?;
+    check_storage_access(&shared, &create.settings)?;
+    // Containers the emulator can reach are read and written for real (see `crate::storage`).
     let storage_job =
         crate::storage::plan(&shared.linked_storage, &create.settings).map_err(|_| not_linked())?;
     let now = shared.clock.elapsed();
     let wall = shared.clock.now();
     let mut store = shared.store();
-    let (status, conversion) = match store.create_conversion(&id, create.settings, now, wall) {
-        Created::New(_) => (
-            StatusCode::CREATED,
-            store.start_storage_job(&id, storage_job.map(|job| job.spawn())),
-        ),
-        Created::Existing(c) => (StatusCode::OK, c),
-        Created::Conflict => {
-            return Err(ApiError::conflict(format!(
-                "A conversion with id '{id}' already exists with different settings."
-            )));
-        }
+    let (new, _) = store.create_conversion(&id, create.settings, now, wall);
+    let (status, conversion) = if new {
+        let job = storage_job.map(|job| job.spawn());
+        (StatusCode::CREATED, store.start_storage_job(&id, job))
+    } else {
+        let existing = store.conversion(&id).expect("found or created above");
+        (StatusCode::OK, existing)
     };
-    // No `Retry-After` on creation, unlike on polls.
-    Ok(json(status, &conversion.view(now, &shared.timing)))
+    Ok(json(
+        status,
+        &conversion_body(&conversion.view(now, &shared.timing)),
+    ))
 }
 
 /// `GET /accounts/{account_id}/conversions/{conversion_id}`.
@@ -135,12 +188,16 @@ pub(super) async fn get(
     Ok(poll_response(&shared, conversion))
 }
 
-/// A conversion as a poll sees it: with `Retry-After` while it runs.
+/// A conversion as a poll sees it: with `Retry-After` while it runs, only
+/// when that was asked for (the service never sent it).
 fn poll_response(shared: &Shared, conversion: &Conversion) -> Response {
     let now = shared.clock.elapsed();
-    let mut response = json(StatusCode::OK, &conversion.view(now, &shared.timing));
+    let mut response = json(
+        StatusCode::OK,
+        &conversion_body(&conversion.view(now, &shared.timing)),
+    );
     let remaining = conversion.remaining(now, &shared.timing);
-    if !remaining.is_zero() {
+    if shared.poll_retry_after && !remaining.is_zero() {
         // Whole seconds, at least one, at most the 15 the service suggests.
         let secs = (remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0)).clamp(1, 15);
         response
@@ -168,5 +225,5 @@ pub(super) async fn list(
             .collect(),
         next_link: next_link(&shared, &headers, &account, "conversions", next),
     };
-    Ok(json(StatusCode::OK, &list))
+    Ok(json(StatusCode::OK, &conversion_list_body(&list)))
 }

@@ -6,6 +6,7 @@
 //! * [`extract`]: authorisation ([`extract::AuthorizedAccount`]), bodies,
 //!   ids and paging parameters;
 //! * [`responses`]: JSON bodies and the spec's error answers;
+//!   [`responses_headers`]: the service's headers on every answer;
 //! * [`sts`], [`sessions`], [`conversions`]: the operations;
 //! * [`admin`]: the `/_emulator/` test controls;
 //! * [`shared`]: the state they all share.
@@ -19,10 +20,12 @@ mod conversions;
 mod extract;
 mod pipeline;
 mod responses;
+mod responses_headers;
 mod routes;
 mod sessions;
 mod shared;
 mod sts;
 
+pub use connections::Limits;
 pub(crate) use connections::serve;
-pub(crate) use shared::Shared;
+pub(crate) use shared::{AdminAccess, Shared};

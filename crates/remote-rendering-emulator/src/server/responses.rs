@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 use remote_rendering_rest::types;
@@ -46,6 +47,85 @@ pub(super) fn json(status: StatusCode, value: &impl serde::Serialize) -> Respons
         to_json(value),
     )
         .into_response()
+}
+
+/// A timestamp as the service wrote it: at most 7 fractional digits (.NET
+/// ticks, trailing zeros dropped) and `offset` (`+00:00` for sessions, `Z`
+/// for conversions).
+pub(super) fn service_time(time: &DateTime<Utc>, offset: &str) -> String {
+    let ticks = time.timestamp_subsec_nanos() / 100;
+    let fraction = format!("{ticks:07}");
+    let fraction = fraction.trim_end_matches('0');
+    let seconds = time.format("%Y-%m-%dT%H:%M:%S");
+    if fraction.is_empty() {
+        format!("{seconds}{offset}")
+    } else {
+        format!("{seconds}.{fraction}{offset}")
+    }
+}
+
+/// Serializes through text, which keeps `f32` fields such as teraflops
+/// printed as written (8.1, not 8.100000381469727).
+fn to_value(value: &impl serde::Serialize) -> serde_json::Value {
+    let text = serde_json::to_vec(value).expect("response types serialize");
+    serde_json::from_slice(&text).expect("just serialized")
+}
+
+fn rewrite_creation_time(
+    value: &mut serde_json::Value,
+    time: Option<&DateTime<Utc>>,
+    offset: &str,
+) {
+    if let (Some(time), Some(field)) = (time, value.get_mut("creationTime")) {
+        *field = serde_json::Value::String(service_time(time, offset));
+    }
+}
+
+/// A session as the service wrote it (`creationTime` with `+00:00`).
+pub(super) fn session_body(session: &types::SessionProperties) -> serde_json::Value {
+    let mut value = to_value(session);
+    rewrite_creation_time(&mut value, session.creation_time.as_ref(), "+00:00");
+    value
+}
+
+/// A conversion as the service wrote it (`creationTime` with `Z`, and
+/// `"error": null` when there is none).
+pub(super) fn conversion_body(conversion: &types::Conversion) -> serde_json::Value {
+    let mut value = to_value(conversion);
+    rewrite_creation_time(&mut value, Some(&conversion.creation_time), "Z");
+    if let Some(map) = value.as_object_mut() {
+        map.entry("error").or_insert(serde_json::Value::Null);
+    }
+    value
+}
+
+/// A page of sessions: no `@nextLink` key on the last page.
+pub(super) fn session_list_body(list: &types::SessionsList) -> serde_json::Value {
+    let mut body = serde_json::Map::new();
+    body.insert(
+        "sessions".into(),
+        list.sessions.iter().map(session_body).collect(),
+    );
+    if let Some(next) = &list.next_link {
+        body.insert("@nextLink".into(), next.clone().into());
+    }
+    body.into()
+}
+
+/// A page of conversions: `"@nextLink": null` on the last page.
+pub(super) fn conversion_list_body(list: &types::ConversionList) -> serde_json::Value {
+    let mut body = serde_json::Map::new();
+    body.insert(
+        "conversions".into(),
+        list.conversions.iter().map(conversion_body).collect(),
+    );
+    body.insert(
+        "@nextLink".into(),
+        list.next_link
+            .clone()
+            .map_or(serde_json::Value::Null, Into::into),
+    );
+    body.into()
 }
 
 /// An error answer with the spec's `{"error": {...}}` body.
@@ -151,6 +231,23 @@ impl IntoResponse for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_have_at_most_seven_fractional_digits() {
+        let time = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        assert_eq!(
+            service_time(&time("2030-06-15T08:09:10.123456789Z"), "+00:00"),
+            "2030-06-15T08:09:10.1234567+00:00"
+        );
+        assert_eq!(
+            service_time(&time("2030-06-15T08:09:10.5Z"), "Z"),
+            "2030-06-15T08:09:10.5Z"
+        );
+        assert_eq!(
+            service_time(&time("2030-06-15T08:09:10Z"), "Z"),
+            "2030-06-15T08:09:10Z"
+        );
+    }
 
     #[test]
     fn null_inner_errors_are_left_out() {

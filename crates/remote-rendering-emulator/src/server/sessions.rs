@@ -10,7 +10,7 @@ use http::{HeaderMap, StatusCode, Uri};
 use remote_rendering_rest::types;
 
 use super::extract::{AuthorizedAccount, continuation, next_link, parse_body, valid_id};
-use super::responses::{ApiError, json};
+use super::responses::{ApiError, json, session_body, session_list_body};
 use super::shared::Shared;
 use crate::Route;
 use crate::state::Created;
@@ -37,7 +37,14 @@ pub(super) async fn create(
         )
         .target("size"));
     };
-    if !(0..=1440).contains(&settings.max_lease_time_minutes) {
+    if settings.max_lease_time_minutes < 0 {
+        // The service's answer, recorded by every SDK (2021–2024).
+        return Err(ApiError::bad_request(
+            "BadRequest",
+            "The maxLeaseTimeMinutes value cannot be negative.",
+        ));
+    }
+    if settings.max_lease_time_minutes > 1440 {
         return Err(ApiError::bad_request(
             "InvalidMaxLeaseTime",
             "maxLeaseTimeMinutes must be between 0 and 1440.",
@@ -59,7 +66,7 @@ pub(super) async fn create(
         };
     Ok(json(
         status,
-        &session.properties(now, &shared.timing, &shared.account_domain),
+        &session_body(&session.properties(now, &shared.timing, &shared.account_domain)),
     ))
 }
 
@@ -76,7 +83,7 @@ pub(super) async fn get(
         .ok_or_else(|| ApiError::session_not_found(&id))?;
     Ok(json(
         StatusCode::OK,
-        &session.properties(now, &shared.timing, &shared.account_domain),
+        &session_body(&session.properties(now, &shared.timing, &shared.account_domain)),
     ))
 }
 
@@ -125,7 +132,7 @@ pub(super) async fn update(
     session.lease = requested;
     Ok(json(
         StatusCode::OK,
-        &session.properties(now, &shared.timing, &shared.account_domain),
+        &session_body(&session.properties(now, &shared.timing, &shared.account_domain)),
     ))
 }
 
@@ -179,5 +186,5 @@ pub(super) async fn list(
             .collect(),
         next_link: next_link(&shared, &headers, &account, "sessions", next),
     };
-    Ok(json(StatusCode::OK, &list))
+    Ok(json(StatusCode::OK, &session_list_body(&list)))
 }

@@ -14,13 +14,12 @@
 //! Any other container (a public cloud host the emulator has no endpoint for) keeps the simulated
 //! behaviour: nothing is read or written, and the input's file extension alone decides success.
 
-mod linked;
 mod outputs;
 mod run;
 
-pub use linked::{LinkedStorageAccount, LinkedStorageError};
 pub(crate) use run::{Outcome, StorageJob};
 
+use crate::LinkedStorage;
 use remote_rendering_rest::types;
 use remote_rendering_storage::{BlobEndpoint, BlobStorage, StorageCredential};
 
@@ -39,7 +38,7 @@ pub(crate) struct NotLinked;
 /// Decides how each location of `settings` is accessed; `Ok(None)` when neither is reachable
 /// (simulated as before).
 pub(crate) fn plan(
-    linked: &[LinkedStorageAccount],
+    linked: &[LinkedStorage],
     settings: &types::ConversionSettings,
 ) -> Result<Option<StorageJob>, NotLinked> {
     let input = &settings.input_location;
@@ -78,7 +77,7 @@ fn sas_of(field: Option<&str>, container_uri: &str) -> Option<String> {
 
 /// How one location is accessed: `Some` to read or write it for real, `None` to simulate it.
 fn access(
-    linked: &[LinkedStorageAccount],
+    linked: &[LinkedStorage],
     container_uri: &str,
     sas_field: Option<&str>,
 ) -> Result<Option<Reachable>, NotLinked> {

@@ -6,4 +6,6 @@ mod operations;
 mod properties;
 mod protocol;
 mod python_interop;
+mod replay;
 mod schemathesis;
+mod service;

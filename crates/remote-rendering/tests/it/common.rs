@@ -2,14 +2,20 @@
 //! 127.0.0.1 and a client tuned for speed (short intervals, small backoff).
 
 use remote_rendering::{Client, ClientBuilder, Credential, RetryPolicy};
-use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
+use remote_rendering_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, LinkedStorage};
 use std::time::Duration;
 
-/// Fast emulator defaults: 100 ms startup and conversions.
+/// Fast emulator defaults: 100 ms startup and conversions. The tests'
+/// storage accounts are linked, as the service refused conversions without
+/// a SAS for accounts that were not (403 `LinkedStorageAccessFailure`), and
+/// many tests give no SAS.
 pub fn emulator() -> EmulatorBuilder {
-    Emulator::builder()
-        .session_startup(Duration::from_millis(100))
-        .conversion_duration(Duration::from_millis(100))
+    ["arrstorage", "storage"].into_iter().fold(
+        Emulator::builder()
+            .session_startup(Duration::from_millis(100))
+            .conversion_duration(Duration::from_millis(100)),
+        |builder, account| builder.linked_storage(LinkedStorage::new(account).unwrap()),
+    )
 }
 
 /// Retries quickly: 5 retries starting at 10 ms.

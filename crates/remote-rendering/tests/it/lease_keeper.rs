@@ -137,38 +137,81 @@ async fn dropping_the_lease_keeper_stops_it() {
     assert_eq!(emu.request_count(Route::StopSession), 0);
 }
 
+/// A lease minute of the manual clock in the tests below.
+const LEASE_MINUTE: Duration = Duration::from_millis(10);
+
+/// Waits (bounded, generously: the machine may be loaded) until the keeper
+/// has made `count` extensions.
+async fn extensions(emu: &remote_rendering_emulator::EmulatorHandle, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while emu.request_count(Route::UpdateSession) < count {
+        assert!(
+            Instant::now() < deadline,
+            "the keeper stalled after {} of {count} extensions",
+            emu.request_count(Route::UpdateSession),
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lease_keeper_keeps_going_when_nobody_reads_its_events() {
-    // Every lease minute lasts 20 ms and the keeper extends by one minute
-    // whenever less than ten are left: many extensions, no reader.
+    // The lease runs on a manual clock, so the machine's speed cannot let it
+    // expire: each clock step uses one minute of lease, and the keeper
+    // (margin 10 min, step 1 min) extends once per step, well past its
+    // 16-event buffer, with nobody reading.
     let emu = crate::common::emulator()
+        .manual_clock()
         .session_startup(Duration::ZERO)
-        .lease_minute(Duration::from_millis(20))
+        .lease_minute(LEASE_MINUTE)
         .start()
         .await
         .unwrap();
     let client = crate::common::client(&emu);
     let id = SessionId::generate();
-    client.start_session(&id, &standard(4)).await.unwrap();
+    client.start_session(&id, &standard(20)).await.unwrap();
     let options = LeaseKeeperOptions::default()
         .with_margin(MINUTE * 10)
         .with_step(MINUTE)
         .with_check_interval(Duration::from_millis(2));
     let _keeper = client.keep_alive(id.clone(), options).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while emu.request_count(Route::UpdateSession) < 25 {
-        assert!(
-            Instant::now() < deadline,
-            "the keeper stalled after {} extensions; session {:?}",
-            emu.request_count(Route::UpdateSession),
-            client.get_session(&id).await.map(|s| s.status)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    // 10 minutes of clock reach the margin, then each minute brings one.
+    for count in 1..=25 {
+        emu.clock()
+            .advance(LEASE_MINUTE * if count == 1 { 10 } else { 1 });
+        extensions(&emu, count).await;
     }
-    assert_eq!(
-        client.get_session(&id).await.unwrap().status,
-        SessionStatus::Ready
-    );
+    let session = client.get_session(&id).await.unwrap();
+    assert_eq!(session.status, SessionStatus::Ready);
+    assert_eq!(session.max_lease, Some(MINUTE * 45));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_keeper_that_fell_behind_catches_up_at_once() {
+    // 55 of 60 minutes gone between two checks (a suspended laptop, a loaded
+    // machine): one 1-minute step leaves 6 minutes, inside the 10-minute
+    // margin, and the next check is an hour away. The keeper must extend
+    // until the margin is restored, not wait for that check.
+    let emu = crate::common::emulator()
+        .manual_clock()
+        .session_startup(Duration::ZERO)
+        .lease_minute(LEASE_MINUTE)
+        .start()
+        .await
+        .unwrap();
+    let client = crate::common::client(&emu);
+    let id = SessionId::generate();
+    client.start_session(&id, &standard(60)).await.unwrap();
+    emu.clock().advance(LEASE_MINUTE * 55);
+    let options = LeaseKeeperOptions::default()
+        .with_margin(MINUTE * 10)
+        .with_step(MINUTE)
+        .with_check_interval(Duration::from_secs(3600));
+    let _keeper = client.keep_alive(id.clone(), options).unwrap();
+    extensions(&emu, 6).await;
+    let session = client.get_session(&id).await.unwrap();
+    assert_eq!(session.max_lease, Some(MINUTE * 66));
+    assert!(session.remaining_lease().unwrap() > MINUTE * 10);
 }
 
 #[tokio::test]

@@ -199,8 +199,14 @@ async fn a_conversion_create_dropped_after_apply_leaves_exactly_one_conversion()
     let client = crate::common::client(&emu);
     emu.faults()
         .inject(Route::CreateConversion, Fault::DropAfterApply { times: 1 });
-    let input = ConversionInput::new("https://s.blob.core.windows.net/in", "a.fbx").unwrap();
-    let output = ConversionOutput::new("https://s.blob.core.windows.net/out").unwrap();
+    // With SAS tokens: the service refused conversions without one for
+    // storage accounts not linked to the Remote Rendering account.
+    let input = ConversionInput::new("https://s.blob.core.windows.net/in", "a.fbx")
+        .unwrap()
+        .with_sas("sv=2020&sig=read");
+    let output = ConversionOutput::new("https://s.blob.core.windows.net/out")
+        .unwrap()
+        .with_sas("sv=2020&sig=write");
     client
         .start_conversion(&ConversionId::generate(), &input, &output)
         .await
