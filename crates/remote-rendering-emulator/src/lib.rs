@@ -99,6 +99,8 @@
 //!   container..." — **not recorded**; the code is the service's input-container
 //!   code, the message the emulator's. Output not writable: `Failed`,
 //!   `OutputContainerError` — **not recorded**.
+//! * `--data-dir` keeps conversions but not their storage work: a conversion
+//!   restored after a restart is derived as a simulated one.
 //! * Not modelled: conversion log files (no documented name), warnings in the
 //!   result file, `info.json` statistics, the real `.arrAsset` format, checking
 //!   that referenced textures exist, SAS permission letters beyond what the
