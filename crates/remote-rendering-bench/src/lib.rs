@@ -14,12 +14,15 @@
 //! - [`process`]: the emulator and the fleet scenario as child processes;
 //! - [`measure`]: CPU time, peak RSS and latency summaries;
 //! - [`loadgen`]: a lean HTTP/1.1 load generator for emulator capacity;
-//! - [`scenarios`]: items 1 to 6 of the issue;
+//! - [`scenarios`]: items 1 to 4 and 6 of the issue;
+//! - [`fleet`]: item 5, a fleet of sessions kept alive, and [`fleet_item`], its rows;
 //! - [`python`]: item 7, the official Python SDK as a peer;
 //! - [`report`]: the Markdown table.
 
 #![warn(missing_docs)]
 
+pub mod fleet;
+pub mod fleet_item;
 pub mod loadgen;
 pub mod measure;
 pub mod process;

@@ -12,11 +12,11 @@
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
+use remote_rendering_bench::fleet::{self, FleetPlan};
 use remote_rendering_bench::measure::{micros, millis, setting};
 use remote_rendering_bench::process::{self, EmulatorProcess};
 use remote_rendering_bench::scenarios::{self, Callers, Kind, Throughput};
-use remote_rendering_bench::{Report, Row, Target, python};
-use remote_rendering_emulator::Route;
+use remote_rendering_bench::{Report, Row, Target, fleet_item, python};
 use remote_rendering_emulator::cli::{EmulatorArgs, parse_duration};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,9 +41,9 @@ enum Command {
     All(AllArgs),
     /// Runs the emulator in this process (started by `all`; arr-emulator's flags).
     Emulator(EmulatorArgs),
-    /// Item 5's child: starts sessions concurrently and reports one JSON line
-    /// (target from the ARR_BENCH_TARGET environment variable).
-    Fleet(FleetArgs),
+    /// Item 5's child: the fleet (target and plan from the ARR_BENCH_TARGET
+    /// and ARR_BENCH_FLEET_PLAN environment variables), one JSON line.
+    Fleet,
     /// Sequential calls through one kind of client against an emulator in a
     /// child process, for profilers (`valgrind --tool=callgrind arr-bench
     /// profile --kind a` traces the client only).
@@ -77,7 +77,7 @@ struct AllArgs {
     /// Item 2: length of one throughput run (each kind runs twice per concurrency).
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     run_time: Duration,
-    /// Item 3: concurrent first calls; item 5: concurrent sessions.
+    /// Item 3: concurrent first calls.
     #[arg(long, default_value_t = 1000)]
     fan_out: usize,
     /// Item 6: length of one load run.
@@ -86,16 +86,40 @@ struct AllArgs {
     /// Item 7: sequential calls per client.
     #[arg(long, default_value_t = 1000)]
     peer_calls: usize,
+    /// Item 5: the fleet.
+    #[command(flatten)]
+    fleet: FleetArgs,
 }
 
 #[derive(Debug, clap::Args)]
 struct FleetArgs {
     /// Sessions to start at once.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 10_000)]
     sessions: usize,
-    /// Polling interval.
-    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    /// Polling interval I.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
     interval: Duration,
+    /// The emulator's session startup T.
+    #[arg(long, default_value = "4s", value_parser = parse_duration)]
+    startup: Duration,
+    /// The emulator's lease minute (the lease keeper checks once per minute).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    lease_minute: Duration,
+    /// Lease extensions per session before it is stopped.
+    #[arg(long, default_value_t = 2)]
+    extensions: usize,
+}
+
+impl FleetArgs {
+    fn plan(&self) -> FleetPlan {
+        FleetPlan {
+            sessions: self.sessions,
+            startup: self.startup,
+            interval: self.interval,
+            lease_minute: self.lease_minute,
+            extensions: self.extensions,
+        }
+    }
 }
 
 #[tokio::main]
@@ -105,7 +129,7 @@ async fn main() -> std::process::ExitCode {
         Command::Emulator(args) => remote_rendering_emulator::cli::run(args)
             .await
             .map_err(anyhow::Error::msg),
-        Command::Fleet(args) => fleet_child(args).await,
+        Command::Fleet => fleet_child().await,
         Command::Profile(args) => profile(args).await,
     };
     match result {
@@ -117,11 +141,11 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn fleet_child(args: FleetArgs) -> Result<()> {
-    let target: Target = serde_json::from_str(
-        &std::env::var(TARGET_ENV).with_context(|| format!("{TARGET_ENV} is not set"))?,
-    )?;
-    let fleet = scenarios::fleet(&target, args.sessions, args.interval).await?;
+async fn fleet_child() -> Result<()> {
+    let var = |name: &str| std::env::var(name).with_context(|| format!("{name} is not set"));
+    let target: Target = serde_json::from_str(&var(TARGET_ENV)?)?;
+    let plan: FleetPlan = serde_json::from_str(&var(fleet_item::PLAN_ENV)?)?;
+    let fleet = fleet::run(&target, plan).await?;
     println!("{}", serde_json::to_string(&fleet)?);
     Ok(())
 }
@@ -188,8 +212,16 @@ async fn all(args: AllArgs) -> Result<()> {
         push(&mut report, "3-4", rows);
     }
     if wants(5) {
-        eprintln!("item 5: fleet of {} sessions", args.fan_out);
-        push(&mut report, "5", item_5(&args).await);
+        let plan = args.fleet.plan();
+        eprintln!("item 5: fleet of {} sessions", plan.sessions);
+        push(
+            &mut report,
+            "5",
+            fleet_item::fleet_rows(plan, TARGET_ENV).await,
+        );
+        let probe = Duration::from_secs(1);
+        let rows = fleet_item::scaling_rows(10, plan.sessions, probe).await;
+        push(&mut report, "5", rows);
     }
     if wants(6) {
         eprintln!("item 6: emulator capacity");
@@ -414,93 +446,6 @@ async fn items_3_4(args: &AllArgs, item3: bool, item4: bool) -> Result<Vec<Row>>
     }
     emulator.stop();
     Ok(rows)
-}
-
-/// Item 5: session startup of the fleet's emulator, and the fleet's polling interval.
-const FLEET_T: Duration = Duration::from_secs(5);
-const FLEET_I: Duration = Duration::from_secs(1);
-
-async fn item_5(args: &AllArgs) -> Result<Vec<Row>> {
-    let emulator =
-        EmulatorProcess::start(&["--session-startup", &format!("{}ms", FLEET_T.as_millis())])?;
-    let target_json = serde_json::to_string(&emulator.target)?;
-    let sessions = args.fan_out.to_string();
-    let interval = format!("{}ms", FLEET_I.as_millis());
-    // The child blocks nothing here: run it off the async threads.
-    let outcome = tokio::task::spawn_blocking(move || {
-        process::run_self(
-            &["fleet", "--sessions", &sessions, "--interval", &interval],
-            &[(TARGET_ENV, &target_json)],
-            Duration::from_secs(180),
-        )
-    })
-    .await??;
-    anyhow::ensure!(outcome.success, "the fleet child failed");
-    let line = outcome
-        .stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .context("the fleet child printed no JSON")?;
-    let fleet: scenarios::Fleet = serde_json::from_str(line)?;
-    let admin = emulator.target.http_client()?;
-    let log = emulator.target.request_log(&admin).await?;
-    emulator.stop();
-    let by_route: Vec<String> = [Route::StsToken, Route::CreateSession, Route::GetSession]
-        .iter()
-        .map(|r| {
-            format!(
-                "{r:?} {}",
-                remote_rendering_bench::target::count_route(&log, *r)
-            )
-        })
-        .collect();
-    let mib = |kib: u64| kib as f64 / 1024.0;
-    Ok(vec![
-        Row::checked(
-            "5",
-            format!(
-                "peak RSS of the client process, {} sessions started and awaited (VmHWM; wait4 ru_maxrss)",
-                fleet.sessions
-            ),
-            format!(
-                "{:.1} MiB ({:.1} MiB)",
-                mib(fleet.peak_rss_kib),
-                mib(outcome.max_rss_kib)
-            ),
-            "≤ 64 MiB",
-            fleet.peak_rss_kib.max(outcome.max_rss_kib) <= 64 * 1024,
-        ),
-        Row::checked(
-            "5",
-            "sessions Ready",
-            format!(
-                "{}/{}{}",
-                fleet.ready,
-                fleet.sessions,
-                fleet
-                    .first_error
-                    .map(|e| format!(" (first error: {e})"))
-                    .unwrap_or_default()
-            ),
-            "all",
-            fleet.ready == fleet.sessions,
-        ),
-        Row::info(
-            "5",
-            format!(
-                "total requests (startup T = {}, I = {})",
-                setting(FLEET_T),
-                setting(FLEET_I)
-            ),
-            format!("{} ({})", log.len(), by_route.join(", ")),
-        ),
-        Row::info(
-            "5",
-            "wall time to the last Ready; client CPU time",
-            format!("{:.1} ms; {}", fleet.wall_ms, millis(outcome.cpu)),
-        ),
-    ])
 }
 
 async fn item_6(args: &AllArgs) -> Result<Vec<Row>> {

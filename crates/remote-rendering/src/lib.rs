@@ -86,6 +86,7 @@ mod response;
 mod retry;
 mod sessions;
 mod status;
+mod tls;
 
 pub use auth::{AccessToken, Credential, STS_API_VERSION};
 pub use builder::ClientBuilder;
