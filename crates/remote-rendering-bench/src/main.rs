@@ -16,7 +16,7 @@ use remote_rendering_bench::fleet::{self, FleetPlan};
 use remote_rendering_bench::measure::{micros, millis, setting};
 use remote_rendering_bench::process::{self, EmulatorProcess};
 use remote_rendering_bench::scenarios::{self, Callers, Kind, Throughput};
-use remote_rendering_bench::{Report, Row, Target, fleet_item, python};
+use remote_rendering_bench::{Report, Row, Target, fleet_item, oneshot, python_item};
 use remote_rendering_emulator::cli::{EmulatorArgs, parse_duration};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs every scenario (items 1-7 of issue 6) and writes the table.
+    /// Runs every scenario (items 1-8 of issues 6 and 16) and writes the table.
     All(AllArgs),
     /// Runs the emulator in this process (started by `all`; arr-emulator's flags).
     Emulator(EmulatorArgs),
@@ -58,6 +58,9 @@ struct ProfileArgs {
     /// Measured calls (after 50 warm-up calls).
     #[arg(long, default_value_t = 2000)]
     calls: usize,
+    /// Serve HTTPS (the emulator's CA file is written to the system's temp directory).
+    #[arg(long)]
+    tls: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,6 +89,9 @@ struct AllArgs {
     /// Item 7: sequential calls per client.
     #[arg(long, default_value_t = 1000)]
     peer_calls: usize,
+    /// Item 8: rounds of the one-shot command (each side).
+    #[arg(long, default_value_t = 30)]
+    oneshot_rounds: usize,
     /// Item 5: the fleet.
     #[command(flatten)]
     fleet: FleetArgs,
@@ -157,7 +163,10 @@ async fn profile(args: ProfileArgs) -> Result<()> {
         "c" => Kind::Bare,
         other => anyhow::bail!("unknown kind `{other}`: use a, b or c"),
     };
-    let emulator = EmulatorProcess::start(&[])?;
+    let ca = std::env::temp_dir().join(format!("arr-bench-profile-{}.pem", std::process::id()));
+    let ca = ca.to_str().context("non-UTF-8 temp path")?;
+    let tls_args = ["--tls", "--ca-cert-path", ca];
+    let emulator = EmulatorProcess::start(if args.tls { &tls_args } else { &[] })?;
     let callers = Callers::new(&emulator.target).await?;
     for _ in 0..50 {
         callers.call(kind).await?;
@@ -229,7 +238,13 @@ async fn all(args: AllArgs) -> Result<()> {
     }
     if wants(7) {
         eprintln!("item 7: Python SDK peer");
-        push(&mut report, "7", item_7(&args, &bench_dir).await);
+        let rows = python_item::rows(&bench_dir, args.peer_calls, args.skip_python).await;
+        push(&mut report, "7", rows);
+    }
+    if wants(8) {
+        eprintln!("item 8: one-shot command against curl");
+        let rows = oneshot::rows(&bench_dir, args.oneshot_rounds).await;
+        push(&mut report, "8", rows);
     }
 
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -480,107 +495,4 @@ async fn item_6(args: &AllArgs) -> Result<Vec<Row>> {
     }
     emulator.stop();
     Ok(rows)
-}
-
-async fn item_7(args: &AllArgs, bench_dir: &Path) -> Result<Vec<Row>> {
-    let metric = format!(
-        "CPU per {} sequential get calls: Python SDK 1.0.0b3 / ours",
-        args.peer_calls
-    );
-    if args.skip_python {
-        return Ok(vec![Row::skipped("7", metric, "skipped (--skip-python)")]);
-    }
-    let Some(python3) = python::find_python() else {
-        return Ok(vec![Row::skipped(
-            "7",
-            metric,
-            "skipped: python3 is not installed",
-        )]);
-    };
-    let venv = bench_dir.join("venv");
-    let requirements = PathBuf::from(python::REQUIREMENTS);
-    let venv_python = match tokio::task::spawn_blocking(move || {
-        python::ensure_venv(&python3, &venv, &requirements)
-    })
-    .await?
-    {
-        Ok(p) => p,
-        Err(error) => {
-            return Ok(vec![Row::skipped(
-                "7",
-                metric,
-                format!("skipped: cannot set up the venv: {error:#}"),
-            )]);
-        }
-    };
-    let script = bench_dir.join("peer.py");
-    std::fs::write(&script, python::SCRIPT)?;
-    let ca = bench_dir.join("emulator-ca.pem");
-    let emulator = EmulatorProcess::start(&[
-        "--tls",
-        "--ca-cert-path",
-        ca.to_str().context("non-UTF-8 path")?,
-    ])?;
-    let callers = Callers::new(&emulator.target).await?;
-    callers.call(Kind::Ergonomic).await?;
-
-    // Ours, Python, ours again: the average of our two runs brackets the
-    // Python run in time, so a slow phase of the machine hits both sides.
-    let mut ours = Duration::ZERO;
-    let mut ours_wall = Duration::ZERO;
-    let mut python_figures = None;
-    for step in 0..3 {
-        if step == 1 {
-            let (venv_python, script, target, session, calls) = (
-                venv_python.clone(),
-                script.clone(),
-                emulator.target.clone(),
-                callers.session().as_str().to_string(),
-                args.peer_calls,
-            );
-            python_figures = Some(
-                tokio::task::spawn_blocking(move || {
-                    python::run_peer(&venv_python, &script, &target, &session, calls)
-                })
-                .await??,
-            );
-            continue;
-        }
-        let cpu_before = remote_rendering_bench::measure::process_cpu();
-        let wall_before = Instant::now();
-        for _ in 0..args.peer_calls {
-            callers.call(Kind::Ergonomic).await?;
-        }
-        ours_wall += wall_before.elapsed();
-        ours += remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
-    }
-    emulator.stop();
-    let py = python_figures.context("the Python run did not happen")?;
-    let ours = ours / 2;
-    let ours_wall = ours_wall / 2;
-    let cpu_ratio = py.cpu_s / ours.as_secs_f64().max(1e-9);
-    Ok(vec![
-        Row::info(
-            "7",
-            metric,
-            format!("{:.3} s / {:.3} s", py.cpu_s, ours.as_secs_f64()),
-        ),
-        Row::checked(
-            "7",
-            "CPU ratio Python SDK / ours (over TLS, same emulator)",
-            format!("{cpu_ratio:.1}×"),
-            "> 1 (ours leaner)",
-            cpu_ratio > 1.0,
-        ),
-        Row::info(
-            "7",
-            format!("wall time per {} calls: Python / ours", py.calls),
-            format!(
-                "{:.3} s / {:.3} s ({:.1}×)",
-                py.wall_s,
-                ours_wall.as_secs_f64(),
-                py.wall_s / ours_wall.as_secs_f64().max(1e-9)
-            ),
-        ),
-    ])
 }

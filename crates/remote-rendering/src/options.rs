@@ -37,7 +37,8 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// Text appended to the `User-Agent` header.
     pub user_agent_suffix: Option<String>,
-    /// Extra root certificates (PEM) to trust, e.g. the emulator's.
+    /// Root certificates (PEM) to trust, e.g. the emulator's; when any is
+    /// given, the platform's roots are not loaded.
     pub root_certificates: Vec<Vec<u8>>,
     /// The ARR `api-version` to send (default [`DEFAULT_API_VERSION`]).
     pub api_version: String,
