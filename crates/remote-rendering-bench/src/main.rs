@@ -61,6 +61,10 @@ struct ProfileArgs {
     /// Serve HTTPS (the emulator's CA file is written to the system's temp directory).
     #[arg(long)]
     tls: bool,
+    /// Make the calls on a current-thread runtime instead of the default
+    /// multi-thread one.
+    #[arg(long)]
+    current_thread: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -167,16 +171,35 @@ async fn profile(args: ProfileArgs) -> Result<()> {
     let ca = ca.to_str().context("non-UTF-8 temp path")?;
     let tls_args = ["--tls", "--ca-cert-path", ca];
     let emulator = EmulatorProcess::start(if args.tls { &tls_args } else { &[] })?;
-    let callers = Callers::new(&emulator.target).await?;
-    for _ in 0..50 {
-        callers.call(kind).await?;
-    }
-    let cpu_before = remote_rendering_bench::measure::process_cpu();
-    let started = Instant::now();
-    for _ in 0..args.calls {
-        callers.call(kind).await?;
-    }
-    let cpu = remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
+    let target = emulator.target.clone();
+    let calls = args.calls;
+    let measure = async move {
+        let callers = Callers::new(&target).await?;
+        for _ in 0..50 {
+            callers.call(kind).await?;
+        }
+        let cpu_before = remote_rendering_bench::measure::process_cpu();
+        let started = Instant::now();
+        for _ in 0..calls {
+            callers.call(kind).await?;
+        }
+        let cpu = remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
+        anyhow::Ok((started, cpu))
+    };
+    let (started, cpu) = if args.current_thread {
+        // A runtime of its own on a thread of its own: no other worker
+        // thread to wake for each call.
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(measure)
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("the measuring thread panicked"))??
+    } else {
+        measure.await?
+    };
     emulator.stop();
     println!(
         "{}: {} calls, {:.1} µs wall/call, {:.1} µs CPU/call",
