@@ -69,7 +69,7 @@ struct ProfileArgs {
 
 #[derive(Debug, clap::Args)]
 struct AllArgs {
-    /// Where to write the Markdown table (default: <target dir>/bench/BENCHMARKS-run.md).
+    /// Where to write the Markdown table (default: `<target dir>/bench/BENCHMARKS-run.md`).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Run only these items, e.g. `--only 1,3`.
