@@ -15,18 +15,24 @@
 //! - [`measure`]: CPU time, peak RSS and latency summaries;
 //! - [`loadgen`]: a lean HTTP/1.1 load generator for emulator capacity;
 //! - [`persistence`]: emulator throughput with `--data-dir` (issue 14);
-//! - [`scenarios`]: items 1 to 6 of the issue;
-//! - [`python`]: item 7, the official Python SDK as a peer;
+//! - [`scenarios`]: items 1 to 4 and 6 of the issue;
+//! - [`fleet`]: item 5, a fleet of sessions kept alive, and [`fleet_item`], its rows;
+//! - [`python`]: item 7, the official Python SDK as a peer, and [`python_item`], its rows;
+//! - [`oneshot`]: item 8, `arr session list` as a fresh process against curl;
 //! - [`report`]: the Markdown table;
 //! - [`upload`]: `arr-bench upload`, Blob upload to Azurite against the Python SDK (issue 11).
 
 #![warn(missing_docs)]
 
+pub mod fleet;
+pub mod fleet_item;
 pub mod loadgen;
 pub mod measure;
+pub mod oneshot;
 pub mod persistence;
 pub mod process;
 pub mod python;
+pub mod python_item;
 pub mod report;
 pub mod scenarios;
 pub mod target;

@@ -12,11 +12,11 @@
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
+use remote_rendering_bench::fleet::{self, FleetPlan};
 use remote_rendering_bench::measure::{micros, millis, setting};
 use remote_rendering_bench::process::{self, EmulatorProcess};
 use remote_rendering_bench::scenarios::{self, Callers, Kind, Throughput};
-use remote_rendering_bench::{Report, Row, Target, python};
-use remote_rendering_emulator::Route;
+use remote_rendering_bench::{Report, Row, Target, fleet_item, oneshot, python_item};
 use remote_rendering_emulator::cli::{EmulatorArgs, parse_duration};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,13 +37,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs every scenario (items 1-7 of issue 6) and writes the table.
+    /// Runs every scenario (items 1-8 of issues 6 and 16) and writes the table.
     All(AllArgs),
     /// Runs the emulator in this process (started by `all`; arr-emulator's flags).
     Emulator(Box<EmulatorArgs>),
-    /// Item 5's child: starts sessions concurrently and reports one JSON line
-    /// (target from the ARR_BENCH_TARGET environment variable).
-    Fleet(FleetArgs),
+    /// Item 5's child: the fleet (target and plan from the ARR_BENCH_TARGET
+    /// and ARR_BENCH_FLEET_PLAN environment variables), one JSON line.
+    Fleet,
     /// Sequential calls through one kind of client against an emulator in a
     /// child process, for profilers (`valgrind --tool=callgrind arr-bench
     /// profile --kind a` traces the client only).
@@ -63,6 +63,13 @@ struct ProfileArgs {
     /// Measured calls (after 50 warm-up calls).
     #[arg(long, default_value_t = 2000)]
     calls: usize,
+    /// Serve HTTPS (the emulator's CA file is written to the system's temp directory).
+    #[arg(long)]
+    tls: bool,
+    /// Make the calls on a current-thread runtime instead of the default
+    /// multi-thread one.
+    #[arg(long)]
+    current_thread: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,7 +89,7 @@ struct AllArgs {
     /// Item 2: length of one throughput run (each kind runs twice per concurrency).
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     run_time: Duration,
-    /// Item 3: concurrent first calls; item 5: concurrent sessions.
+    /// Item 3: concurrent first calls.
     #[arg(long, default_value_t = 1000)]
     fan_out: usize,
     /// Item 6: length of one load run.
@@ -91,16 +98,45 @@ struct AllArgs {
     /// Item 7: sequential calls per client.
     #[arg(long, default_value_t = 1000)]
     peer_calls: usize,
+    /// Item 8: rounds of the one-shot command (each side).
+    #[arg(long, default_value_t = 30)]
+    oneshot_rounds: usize,
+    /// Item 5: the fleet.
+    #[command(flatten)]
+    fleet: FleetArgs,
 }
 
 #[derive(Debug, clap::Args)]
 struct FleetArgs {
     /// Sessions to start at once.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 10_000)]
     sessions: usize,
-    /// Polling interval.
-    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    /// Polling interval I.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
     interval: Duration,
+    /// The emulator's session startup T.
+    #[arg(long, default_value = "4s", value_parser = parse_duration)]
+    startup: Duration,
+    /// The emulator's lease minute (the lease keeper checks once per minute).
+    /// Four of them must outlast the startup of the whole fleet (15-18 s for
+    /// 10,000 sessions on a loaded 2-core machine).
+    #[arg(long, default_value = "6s", value_parser = parse_duration)]
+    lease_minute: Duration,
+    /// Lease extensions per session before it is stopped.
+    #[arg(long, default_value_t = 2)]
+    extensions: usize,
+}
+
+impl FleetArgs {
+    fn plan(&self) -> FleetPlan {
+        FleetPlan {
+            sessions: self.sessions,
+            startup: self.startup,
+            interval: self.interval,
+            lease_minute: self.lease_minute,
+            extensions: self.extensions,
+        }
+    }
 }
 
 #[tokio::main]
@@ -110,7 +146,7 @@ async fn main() -> std::process::ExitCode {
         Command::Emulator(args) => remote_rendering_emulator::cli::run(*args)
             .await
             .map_err(anyhow::Error::msg),
-        Command::Fleet(args) => fleet_child(args).await,
+        Command::Fleet => fleet_child().await,
         Command::Profile(args) => profile(args).await,
         Command::Upload => remote_rendering_bench::upload::run()
             .await
@@ -126,11 +162,11 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn fleet_child(args: FleetArgs) -> Result<()> {
-    let target: Target = serde_json::from_str(
-        &std::env::var(TARGET_ENV).with_context(|| format!("{TARGET_ENV} is not set"))?,
-    )?;
-    let fleet = scenarios::fleet(&target, args.sessions, args.interval).await?;
+async fn fleet_child() -> Result<()> {
+    let var = |name: &str| std::env::var(name).with_context(|| format!("{name} is not set"));
+    let target: Target = serde_json::from_str(&var(TARGET_ENV)?)?;
+    let plan: FleetPlan = serde_json::from_str(&var(fleet_item::PLAN_ENV)?)?;
+    let fleet = fleet::run(&target, plan).await?;
     println!("{}", serde_json::to_string(&fleet)?);
     Ok(())
 }
@@ -142,17 +178,39 @@ async fn profile(args: ProfileArgs) -> Result<()> {
         "c" => Kind::Bare,
         other => anyhow::bail!("unknown kind `{other}`: use a, b or c"),
     };
-    let emulator = EmulatorProcess::start(&[])?;
-    let callers = Callers::new(&emulator.target).await?;
-    for _ in 0..50 {
-        callers.call(kind).await?;
-    }
-    let cpu_before = remote_rendering_bench::measure::process_cpu();
-    let started = Instant::now();
-    for _ in 0..args.calls {
-        callers.call(kind).await?;
-    }
-    let cpu = remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
+    let ca = std::env::temp_dir().join(format!("arr-bench-profile-{}.pem", std::process::id()));
+    let ca = ca.to_str().context("non-UTF-8 temp path")?;
+    let tls_args = ["--tls", "--ca-cert-path", ca];
+    let emulator = EmulatorProcess::start(if args.tls { &tls_args } else { &[] })?;
+    let target = emulator.target.clone();
+    let calls = args.calls;
+    let measure = async move {
+        let callers = Callers::new(&target).await?;
+        for _ in 0..50 {
+            callers.call(kind).await?;
+        }
+        let cpu_before = remote_rendering_bench::measure::process_cpu();
+        let started = Instant::now();
+        for _ in 0..calls {
+            callers.call(kind).await?;
+        }
+        let cpu = remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
+        anyhow::Ok((started, cpu))
+    };
+    let (started, cpu) = if args.current_thread {
+        // A runtime of its own on a thread of its own: no other worker
+        // thread to wake for each call.
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(measure)
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("the measuring thread panicked"))??
+    } else {
+        measure.await?
+    };
     emulator.stop();
     println!(
         "{}: {} calls, {:.1} µs wall/call, {:.1} µs CPU/call",
@@ -197,8 +255,16 @@ async fn all(args: AllArgs) -> Result<()> {
         push(&mut report, "3-4", rows);
     }
     if wants(5) {
-        eprintln!("item 5: fleet of {} sessions", args.fan_out);
-        push(&mut report, "5", item_5(&args).await);
+        let plan = args.fleet.plan();
+        eprintln!("item 5: fleet of {} sessions", plan.sessions);
+        push(
+            &mut report,
+            "5",
+            fleet_item::fleet_rows(plan, TARGET_ENV).await,
+        );
+        let probe = Duration::from_secs(1);
+        let rows = fleet_item::scaling_rows(10, plan.sessions, probe).await;
+        push(&mut report, "5", rows);
     }
     if wants(6) {
         eprintln!("item 6: emulator capacity");
@@ -206,7 +272,13 @@ async fn all(args: AllArgs) -> Result<()> {
     }
     if wants(7) {
         eprintln!("item 7: Python SDK peer");
-        push(&mut report, "7", item_7(&args, &bench_dir).await);
+        let rows = python_item::rows(&bench_dir, args.peer_calls, args.skip_python).await;
+        push(&mut report, "7", rows);
+    }
+    if wants(8) {
+        eprintln!("item 8: one-shot command against curl");
+        let rows = oneshot::rows(&bench_dir, args.oneshot_rounds).await;
+        push(&mut report, "8", rows);
     }
 
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -428,93 +500,6 @@ async fn items_3_4(args: &AllArgs, item3: bool, item4: bool) -> Result<Vec<Row>>
     Ok(rows)
 }
 
-/// Item 5: session startup of the fleet's emulator, and the fleet's polling interval.
-const FLEET_T: Duration = Duration::from_secs(5);
-const FLEET_I: Duration = Duration::from_secs(1);
-
-async fn item_5(args: &AllArgs) -> Result<Vec<Row>> {
-    let emulator =
-        EmulatorProcess::start(&["--session-startup", &format!("{}ms", FLEET_T.as_millis())])?;
-    let target_json = serde_json::to_string(&emulator.target)?;
-    let sessions = args.fan_out.to_string();
-    let interval = format!("{}ms", FLEET_I.as_millis());
-    // The child blocks nothing here: run it off the async threads.
-    let outcome = tokio::task::spawn_blocking(move || {
-        process::run_self(
-            &["fleet", "--sessions", &sessions, "--interval", &interval],
-            &[(TARGET_ENV, &target_json)],
-            Duration::from_secs(180),
-        )
-    })
-    .await??;
-    anyhow::ensure!(outcome.success, "the fleet child failed");
-    let line = outcome
-        .stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .context("the fleet child printed no JSON")?;
-    let fleet: scenarios::Fleet = serde_json::from_str(line)?;
-    let admin = emulator.target.http_client()?;
-    let log = emulator.target.request_log(&admin).await?;
-    emulator.stop();
-    let by_route: Vec<String> = [Route::StsToken, Route::CreateSession, Route::GetSession]
-        .iter()
-        .map(|r| {
-            format!(
-                "{r:?} {}",
-                remote_rendering_bench::target::count_route(&log, *r)
-            )
-        })
-        .collect();
-    let mib = |kib: u64| kib as f64 / 1024.0;
-    Ok(vec![
-        Row::checked(
-            "5",
-            format!(
-                "peak RSS of the client process, {} sessions started and awaited (VmHWM; wait4 ru_maxrss)",
-                fleet.sessions
-            ),
-            format!(
-                "{:.1} MiB ({:.1} MiB)",
-                mib(fleet.peak_rss_kib),
-                mib(outcome.max_rss_kib)
-            ),
-            "≤ 64 MiB",
-            fleet.peak_rss_kib.max(outcome.max_rss_kib) <= 64 * 1024,
-        ),
-        Row::checked(
-            "5",
-            "sessions Ready",
-            format!(
-                "{}/{}{}",
-                fleet.ready,
-                fleet.sessions,
-                fleet
-                    .first_error
-                    .map(|e| format!(" (first error: {e})"))
-                    .unwrap_or_default()
-            ),
-            "all",
-            fleet.ready == fleet.sessions,
-        ),
-        Row::info(
-            "5",
-            format!(
-                "total requests (startup T = {}, I = {})",
-                setting(FLEET_T),
-                setting(FLEET_I)
-            ),
-            format!("{} ({})", log.len(), by_route.join(", ")),
-        ),
-        Row::info(
-            "5",
-            "wall time to the last Ready; client CPU time",
-            format!("{:.1} ms; {}", fleet.wall_ms, millis(outcome.cpu)),
-        ),
-    ])
-}
-
 async fn item_6(args: &AllArgs) -> Result<Vec<Row>> {
     let emulator = EmulatorProcess::start(&[])?;
     let callers = Callers::new(&emulator.target).await?;
@@ -547,107 +532,4 @@ async fn item_6(args: &AllArgs) -> Result<Vec<Row>> {
     }
     emulator.stop();
     Ok(rows)
-}
-
-async fn item_7(args: &AllArgs, bench_dir: &Path) -> Result<Vec<Row>> {
-    let metric = format!(
-        "CPU per {} sequential get calls: Python SDK 1.0.0b3 / ours",
-        args.peer_calls
-    );
-    if args.skip_python {
-        return Ok(vec![Row::skipped("7", metric, "skipped (--skip-python)")]);
-    }
-    let Some(python3) = python::find_python() else {
-        return Ok(vec![Row::skipped(
-            "7",
-            metric,
-            "skipped: python3 is not installed",
-        )]);
-    };
-    let venv = bench_dir.join("venv");
-    let requirements = PathBuf::from(python::REQUIREMENTS);
-    let venv_python = match tokio::task::spawn_blocking(move || {
-        python::ensure_venv(&python3, &venv, &requirements)
-    })
-    .await?
-    {
-        Ok(p) => p,
-        Err(error) => {
-            return Ok(vec![Row::skipped(
-                "7",
-                metric,
-                format!("skipped: cannot set up the venv: {error:#}"),
-            )]);
-        }
-    };
-    let script = bench_dir.join("peer.py");
-    std::fs::write(&script, python::SCRIPT)?;
-    let ca = bench_dir.join("emulator-ca.pem");
-    let emulator = EmulatorProcess::start(&[
-        "--tls",
-        "--ca-cert-path",
-        ca.to_str().context("non-UTF-8 path")?,
-    ])?;
-    let callers = Callers::new(&emulator.target).await?;
-    callers.call(Kind::Ergonomic).await?;
-
-    // Ours, Python, ours again: the average of our two runs brackets the
-    // Python run in time, so a slow phase of the machine hits both sides.
-    let mut ours = Duration::ZERO;
-    let mut ours_wall = Duration::ZERO;
-    let mut python_figures = None;
-    for step in 0..3 {
-        if step == 1 {
-            let (venv_python, script, target, session, calls) = (
-                venv_python.clone(),
-                script.clone(),
-                emulator.target.clone(),
-                callers.session().as_str().to_string(),
-                args.peer_calls,
-            );
-            python_figures = Some(
-                tokio::task::spawn_blocking(move || {
-                    python::run_peer(&venv_python, &script, &target, &session, calls)
-                })
-                .await??,
-            );
-            continue;
-        }
-        let cpu_before = remote_rendering_bench::measure::process_cpu();
-        let wall_before = Instant::now();
-        for _ in 0..args.peer_calls {
-            callers.call(Kind::Ergonomic).await?;
-        }
-        ours_wall += wall_before.elapsed();
-        ours += remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
-    }
-    emulator.stop();
-    let py = python_figures.context("the Python run did not happen")?;
-    let ours = ours / 2;
-    let ours_wall = ours_wall / 2;
-    let cpu_ratio = py.cpu_s / ours.as_secs_f64().max(1e-9);
-    Ok(vec![
-        Row::info(
-            "7",
-            metric,
-            format!("{:.3} s / {:.3} s", py.cpu_s, ours.as_secs_f64()),
-        ),
-        Row::checked(
-            "7",
-            "CPU ratio Python SDK / ours (over TLS, same emulator)",
-            format!("{cpu_ratio:.1}×"),
-            "> 1 (ours leaner)",
-            cpu_ratio > 1.0,
-        ),
-        Row::info(
-            "7",
-            format!("wall time per {} calls: Python / ours", py.calls),
-            format!(
-                "{:.3} s / {:.3} s ({:.1}×)",
-                py.wall_s,
-                ours_wall.as_secs_f64(),
-                py.wall_s / ours_wall.as_secs_f64().max(1e-9)
-            ),
-        ),
-    ])
 }

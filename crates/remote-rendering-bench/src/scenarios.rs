@@ -1,4 +1,4 @@
-//! Items 1 to 6 of the issue, each a function returning its figures. The
+//! Items 1 to 4 and 6 of the issue (item 5 is [`crate::fleet`]), each a function returning its figures. The
 //! `arr-bench` binary turns them into table rows; the tests call the same
 //! functions against in-process emulators to assert the correctness
 //! properties (one STS exchange, poll request bounds).
@@ -14,7 +14,6 @@ use remote_rendering::{
 use remote_rendering_emulator::Route;
 use remote_rendering_rest::RequestAuth;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -478,70 +477,6 @@ fn seconds_between(from: SystemTime, to: SystemTime) -> f64 {
         Ok(d) => d.as_secs_f64(),
         Err(e) => -e.duration().as_secs_f64(),
     }
-}
-
-/// Item 5: what the fleet child process reports (one JSON line).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Fleet {
-    /// Sessions started.
-    pub sessions: usize,
-    /// Sessions that reached Ready.
-    pub ready: usize,
-    /// The first failure, if any.
-    pub first_error: Option<String>,
-    /// From the first create to the last Ready.
-    pub wall_ms: f64,
-    /// Peak RSS of the process (`VmHWM`), KiB.
-    pub peak_rss_kib: u64,
-    /// STS exchanges the client made.
-    pub sts_exchanges: u64,
-}
-
-/// Item 5 (runs in its own process): starts `sessions` sessions at once and
-/// waits for all of them to be Ready with one shared client.
-pub async fn fleet(target: &Target, sessions: usize, interval: Duration) -> Result<Fleet> {
-    let client = target
-        .client_builder()?
-        .polling_interval(interval)
-        .build()?;
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..sessions)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                let id = SessionId::generate();
-                client
-                    .start_session(&id, &SessionOptions::new(SessionSize::Standard, LEASE))
-                    .await?
-                    .with_timeout(STEP_TIMEOUT)
-                    .wait()
-                    .await
-            })
-        })
-        .collect();
-    let results = futures::future::join_all(tasks).await;
-    let wall = started.elapsed();
-    let mut ready = 0;
-    let mut first_error = None;
-    for result in results {
-        match result {
-            Ok(Ok(_)) => ready += 1,
-            Ok(Err(e)) => {
-                first_error.get_or_insert(e.to_string());
-            }
-            Err(e) => {
-                first_error.get_or_insert(e.to_string());
-            }
-        }
-    }
-    Ok(Fleet {
-        sessions,
-        ready,
-        first_error,
-        wall_ms: wall.as_secs_f64() * 1e3,
-        peak_rss_kib: measure::peak_rss_kib().unwrap_or(0),
-        sts_exchanges: client.sts_exchanges(),
-    })
 }
 
 /// Item 6: the emulator under the lean load generator.

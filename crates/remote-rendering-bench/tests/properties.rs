@@ -1,9 +1,11 @@
-//! The correctness properties behind items 3 and 4, asserted with in-process
-//! emulators: one STS exchange for many concurrent first calls, and pollers
-//! within `ceil(T/I) + 1` requests. Only counts are asserted, never
+//! The correctness properties behind items 3, 4 and 5, asserted with
+//! in-process emulators: one STS exchange for many concurrent first calls,
+//! pollers within `ceil(T/I) + 1` requests, and a fleet kept alive with one
+//! PATCH per extension. Only counts are asserted, never
 //! wall-clock times (the machines are shared and noisy).
 
 use remote_rendering_bench::Target;
+use remote_rendering_bench::fleet::{self, FleetPlan};
 use remote_rendering_bench::scenarios;
 use remote_rendering_emulator::Emulator;
 use std::time::Duration;
@@ -71,5 +73,45 @@ async fn the_conversion_poller_follows_retry_after_within_its_bound() {
             .all(|w| w.subsec_nanos() == 0 && !w.is_zero()),
         "Retry-After not honoured: {cost:?}"
     );
+    emulator.shutdown().await;
+}
+
+/// Issue 16, item 1 at a small scale: one shared client, every session
+/// started at once, kept alive for two extensions and stopped. Counts only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_kept_alive_costs_one_patch_per_extension_and_bounded_polls() {
+    let plan = FleetPlan {
+        sessions: 40,
+        startup: Duration::from_millis(400),
+        interval: Duration::from_millis(200),
+        lease_minute: Duration::from_millis(400),
+        extensions: 2,
+    };
+    let emulator = Emulator::builder()
+        .session_startup(plan.startup)
+        .lease_minute(plan.lease_minute)
+        .start()
+        .await
+        .unwrap();
+    let target = Target::from_handle(&emulator);
+    let run = fleet::run(&target, plan).await.unwrap();
+    assert_eq!(run.first_error, None);
+    assert_eq!((run.ready, run.kept, run.stopped), (40, 40, 40));
+    assert_eq!(run.sts_exchanges, 1);
+
+    let http = target.http_client().unwrap();
+    let counts = fleet::count(&target.request_log(&http).await.unwrap());
+    assert_eq!(counts.sessions, 40);
+    assert_eq!(counts.sts, 1);
+    assert_eq!(plan.poll_bound(), 3);
+    assert!(counts.max_poll_gets >= 1, "{counts:?}");
+    assert!(counts.max_poll_gets <= plan.poll_bound(), "{counts:?}");
+    assert_eq!(
+        counts.patches,
+        (2, 2),
+        "one PATCH per extension: {counts:?}"
+    );
+    assert_eq!(counts.stops, (1, 1), "{counts:?}");
+    assert!(counts.mean_keeper_gets >= 2.0, "{counts:?}");
     emulator.shutdown().await;
 }

@@ -93,7 +93,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Trusts an extra root certificate (PEM), e.g. the emulator's self-signed one.
+    /// Trusts a root certificate (PEM), e.g. the emulator's self-signed one.
+    ///
+    /// Once any is given, only the given roots are trusted: the platform's
+    /// roots are not loaded (see "Features and dependencies" in the crate docs).
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.options.root_certificates.push(pem.into());
         self

@@ -16,6 +16,7 @@ pub mod env {
     pub const REGION: &str = "ARR_REGION";
     /// STS endpoint URL; defaults to `https://sts.{account domain}`.
     pub const STS_ENDPOINT: &str = "ARR_STS_ENDPOINT";
-    /// Path of a PEM file with an extra root certificate to trust (e.g. the emulator's).
+    /// Path of a PEM file with the root certificate to trust (e.g. the
+    /// emulator's); the platform's roots are then not loaded.
     pub const CA_CERT: &str = "ARR_CA_CERT";
 }

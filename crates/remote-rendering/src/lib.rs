@@ -84,6 +84,39 @@
 //! | lease keeper | opt-in background task, capped at 1,440 minutes | none |
 //! | unknown status values | kept as `Unknown(String)`; pollers keep polling (with a warning) until their timeout | vary |
 //! | secrets in logs | never (tested at TRACE level) | vary |
+//!
+//! # Features and dependencies
+//!
+//! The default features are chosen so that depending on this crate is light
+//! (about 107 crates, no C compiler or cmake; see `BENCHMARKS.md` of
+//! `remote-rendering-bench` for the figures). Each choice has a cost:
+//!
+//! - **TLS: rustls with the `ring` provider**, not reqwest's default
+//!   `aws-lc-rs`, whose C build (with cmake) dominated a cold build. ring
+//!   lacks aws-lc-rs's post-quantum key exchange and FIPS mode; both TLS 1.2
+//!   and 1.3 work with Azure. The client builds its own rustls configuration,
+//!   so the process-wide default provider is neither needed nor changed.
+//! - **Root certificates are loaded only when used**: not at all when every
+//!   endpoint is loopback `http://`; when extra roots are given
+//!   ([`ClientBuilder::add_root_certificate_pem`], `ARR_CA_CERT`), *only*
+//!   those are trusted and the platform's roots are not loaded (≈ 10 ms saved
+//!   per client, which matters to one-shot commands); otherwise the
+//!   platform's verifier and roots, as reqwest does.
+//! - **`entra` is not default**: Microsoft Entra ID credentials bring
+//!   `azure_core` and about 20 crates. Enable it with
+//!   `features = ["entra"]`; account keys and ready tokens need nothing more.
+//! - **`http2` is not default**: ARR and the STS answer HTTP/1.1, and a
+//!   client makes one request per connection at a time anyway, so HTTP/2
+//!   (h2 and its dependencies) buys little. Enable it with
+//!   `features = ["http2"]` to offer `h2` by ALPN.
+//! - **`time` and `chrono` are both in the tree**: the generated
+//!   `remote-rendering-rest` types use `chrono` (progenitor's choice), while
+//!   this crate's public models use `time::OffsetDateTime`. Moving the public
+//!   models to `chrono` would drop `time` (5 crates) but change the public
+//!   API; it is left for a major version. Only `time`'s parsing feature is
+//!   used, and `chrono` without its clock and time-zone support.
+//! - **No `rand`**: retry jitter and correlation vectors read the operating
+//!   system's generator through `getrandom` (which `uuid` brings anyway).
 
 #![warn(missing_docs)]
 
@@ -105,6 +138,7 @@ mod response;
 mod retry;
 mod sessions;
 mod status;
+mod tls;
 mod unreachable;
 
 pub use auth::{AccessToken, Credential, STS_API_VERSION};

@@ -5,6 +5,7 @@ use crate::auth::Credential;
 use crate::config::env;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+use crate::tls;
 use std::time::Duration;
 
 /// The ARR API version used unless [`ClientOptions::api_version`] says otherwise.
@@ -36,7 +37,8 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// Text appended to the `User-Agent` header.
     pub user_agent_suffix: Option<String>,
-    /// Extra root certificates (PEM) to trust, e.g. the emulator's.
+    /// Root certificates (PEM) to trust, e.g. the emulator's; when any is
+    /// given, the platform's roots are not loaded.
     pub root_certificates: Vec<Vec<u8>>,
     /// The ARR `api-version` to send (default [`DEFAULT_API_VERSION`]).
     pub api_version: String,
@@ -139,30 +141,18 @@ pub(crate) fn resolve(
         user_agent.push(' ');
         user_agent.push_str(suffix);
     }
-    let mut certificates = Vec::new();
-    for pem in &options.root_certificates {
-        // A bundle may hold several certificates; text without any is an
-        // error rather than silently trusting nothing.
-        let bundle = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-            Error::Configuration(format!("the extra root certificate is not valid PEM: {e}"))
-        })?;
-        if bundle.is_empty() {
-            return Err(Error::Configuration(
-                "the extra root certificate holds no `-----BEGIN CERTIFICATE-----` block".into(),
-            ));
-        }
-        certificates.extend(bundle);
-    }
+    let any_https = [&endpoint, &sts_endpoint]
+        .iter()
+        .any(|url| !url.starts_with("http://"));
+    let trust = tls::Trust::choose(any_https, &options.root_certificates)?;
     let mut http = reqwest::Client::builder()
         .user_agent(user_agent)
         .timeout(options.request_timeout)
         // ARR and the STS never redirect: a redirect means a wrong endpoint,
         // and following it would carry the token to another origin.
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(options.request_timeout.min(Duration::from_secs(10)));
-    if !certificates.is_empty() {
-        http = http.tls_certs_merge(certificates);
-    }
+        .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
+        .tls_backend_preconfigured(tls::client_config(trust)?);
     // A proxy from the environment must not capture traffic to a local
     // emulator (proxies rarely reach the caller's loopback).
     if is_loopback_url(&endpoint) && is_loopback_url(&sts_endpoint) {

@@ -45,7 +45,15 @@ impl<T> Reply<T> {
 /// A fresh correlation vector for the STS's `X-MRC-CV` header.
 pub(crate) fn correlation_vector() -> String {
     use base64::Engine as _;
-    let bytes: [u8; 12] = rand::random();
+    let mut bytes = [0u8; 12];
+    if getrandom::fill(&mut bytes).is_err() {
+        // It only has to be unlikely to repeat: the clock will do.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        bytes.copy_from_slice(&nanos.to_le_bytes()[..12]);
+    }
     format!(
         "{}.0",
         base64::engine::general_purpose::STANDARD.encode(bytes)

@@ -79,7 +79,10 @@ impl RetryPolicy {
             .saturating_mul(2u32.saturating_pow(retry.min(20)))
             .min(self.max_delay);
         let half = exponential / 2;
-        half + half.mul_f64(rand::random::<f64>())
+        // 53 random bits as a fraction in [0, 1); the middle if the OS
+        // generator fails.
+        let fraction = getrandom::u64().map_or(0.5, |r| (r >> 11) as f64 / (1u64 << 53) as f64);
+        half + half.mul_f64(fraction)
     }
 
     /// The delay before retry number `retry` (0-based) after `error`, or
