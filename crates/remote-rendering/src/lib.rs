@@ -28,11 +28,11 @@
 //! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 //! ```
 //!
-//! Without Microsoft Entra ID: `remote-rendering = { version = "0.1",
-//! default-features = false }`. What the public API exposes from other
-//! crates is re-exported: [`Stream`]/[`StreamExt`]/[`TryStreamExt`] for
-//! listings and poller updates, [`Url`], and (feature `entra`)
-//! [`TokenCredential`].
+//! Microsoft Entra ID credentials need `features = ["entra"]` (see
+//! *Features and dependencies* below). What the public API exposes from
+//! other crates is re-exported: [`Stream`]/[`StreamExt`]/[`TryStreamExt`]
+//! for listings and poller updates, [`Url`], and (feature `entra`)
+//! `TokenCredential`.
 //!
 //! # Example
 //!
