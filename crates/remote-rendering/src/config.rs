@@ -18,4 +18,6 @@ pub mod env {
     pub const STS_ENDPOINT: &str = "ARR_STS_ENDPOINT";
     /// Path of a PEM file with an extra root certificate to trust (e.g. the emulator's).
     pub const CA_CERT: &str = "ARR_CA_CERT";
+    /// ARR API version to speak: `v1`, `2021-01-01-preview` or `2021-01-01` (the default).
+    pub const API_VERSION: &str = "ARR_API_VERSION";
 }

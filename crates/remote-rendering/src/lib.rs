@@ -70,6 +70,7 @@
 
 #![warn(missing_docs)]
 
+mod api_version;
 mod auth;
 mod builder;
 mod client;
@@ -86,7 +87,9 @@ mod response;
 mod retry;
 mod sessions;
 mod status;
+mod versions;
 
+pub use api_version::ApiVersion;
 pub use auth::{AccessToken, Credential, STS_API_VERSION};
 pub use builder::ClientBuilder;
 pub use client::Client;
