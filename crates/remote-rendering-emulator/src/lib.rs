@@ -1,5 +1,6 @@
-//! A local stand-in for Azure Remote Rendering (REST API `2021-01-01`) and the
-//! Mixed Reality Secure Token Service, for offline development and tests.
+//! A local stand-in for Azure Remote Rendering (REST API `2021-01-01`, its
+//! `2021-01-01-preview` and the older `v1` session protocol) and the Mixed
+//! Reality Secure Token Service, for offline development and tests.
 //!
 //! The emulator speaks the wire protocol described in `spec/` with the very
 //! request and response types generated in [`remote_rendering_rest`], so it
@@ -35,6 +36,12 @@
 //!   NotStarted → Running → Succeeded/Failed, output URI derivation, SAS
 //!   redaction, `Retry-After` while running, listing with paging.
 //! * Per-account rate limits, fault injection, a controllable clock, TLS.
+//! * Three API versions over one store, as one backend would serve them: a
+//!   session started through `v1` is listed through `2021-01-01`. Each
+//!   version answers in its own shapes and status codes: `2021-01-01-preview`
+//!   on the same paths (chosen by `api-version`), `v1` under `/v1/` (create
+//!   `202` + `Location`, extend `200` with no body, `.../properties`, stop
+//!   with `DELETE` `204`, leases as timespans, no `api-version`).
 //!
 //! # Admin HTTP routes
 //!
@@ -57,8 +64,8 @@
 //!
 //! Real rendering VMs (hostnames do not resolve), Azure Storage (inputs are
 //! never read; only the file extension decides success), conversion
-//! cancellation, multiple accounts per emulator, regional endpoints and the
-//! `2021-01-01-preview` API.
+//! cancellation, multiple accounts per emulator, regional endpoints, v1's
+//! `Stopping` state (stops take effect at once) and leases in seconds.
 
 #![warn(missing_docs)]
 

@@ -7,6 +7,9 @@
 //!   ids and paging parameters;
 //! * [`responses`]: JSON bodies and the spec's error answers;
 //! * [`sts`], [`sessions`], [`conversions`]: the operations;
+//! * [`v1`] (with [`timespan`]): the `v1` session protocol over the same
+//!   store; [`preview`]: `2021-01-01-preview`, the stable handlers' answers
+//!   in the preview's shapes;
 //! * [`admin`]: the `/_emulator/` test controls;
 //! * [`shared`]: the state they all share.
 //!
@@ -18,11 +21,14 @@ mod connections;
 mod conversions;
 mod extract;
 mod pipeline;
+mod preview;
 mod responses;
 mod routes;
 mod sessions;
 mod shared;
 mod sts;
+mod timespan;
+mod v1;
 
 pub(crate) use connections::serve;
 pub(crate) use shared::Shared;

@@ -161,8 +161,7 @@ async fn guarded(
         }
         _ => {}
     }
-    if route.is_some()
-        && let Some(account) = path.trim_start_matches('/').split('/').nth(1)
+    if let Some(account) = route.and_then(|r| r.account(path))
         && let Some(wait) = shared.rate_limited(account)
     {
         let err = ApiError::new(

@@ -3,3 +3,4 @@
 mod conversions;
 mod sessions;
 mod sts_and_auth;
+mod versions;
