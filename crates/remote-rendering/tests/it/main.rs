@@ -14,3 +14,4 @@ mod lease_keeper;
 mod retries;
 mod sessions;
 mod validation;
+mod versions;
