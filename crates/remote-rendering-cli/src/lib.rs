@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod documents;
 pub mod duration;
 pub mod error;
 pub mod output;

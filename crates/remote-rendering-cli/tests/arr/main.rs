@@ -18,11 +18,13 @@ mod errors;
 mod hostile_config;
 mod interrupt;
 mod quickstart;
+mod schemas;
 mod secrets_cli;
+mod versions;
 
 const ARR: &str = env!("CARGO_BIN_EXE_arr");
 /// Every variable `arr` reads; cleared so the developer's shell cannot leak in.
-const ARR_VARS: [&str; 13] = [
+const ARR_VARS: [&str; 14] = [
     "ARR_ACCOUNT_ID",
     "ARR_ACCOUNT_KEY",
     "ARR_ACCOUNT_DOMAIN",
@@ -36,6 +38,7 @@ const ARR_VARS: [&str; 13] = [
     "ARR_EMULATOR_PORT",
     "ARR_EMULATOR_ADDRESS",
     "ARR_EMULATOR_ACCOUNT_KEY",
+    "ARR_API_VERSION",
 ];
 /// Upper bound for one `arr` run; every run here takes a few seconds at most.
 const RUN_TIMEOUT: Duration = Duration::from_secs(40);
@@ -172,6 +175,9 @@ fn help_of_every_command_is_stable() {
         &["token"],
         &["emulator"],
         &["quickstart"],
+        &["config"],
+        &["config", "schema"],
+        &["schema"],
     ];
     for command in commands {
         let output = arr().args(*command).arg("--help").output().unwrap();
