@@ -107,7 +107,7 @@ impl Route {
     }
 
     /// The `{account_id}` segment of `path`, a path this route matches.
-    pub fn account<'p>(self, path: &'p str) -> Option<&'p str> {
+    pub fn account(self, path: &str) -> Option<&str> {
         let position = self
             .path()
             .trim_start_matches('/')

@@ -12,13 +12,12 @@ fn violations(root: &Value, schema: &Value, document: &Value, at: &str) -> Vec<S
         let name = reference.trim_start_matches("#/definitions/");
         return violations(root, &root["definitions"][name], document, at);
     }
-    if let Some(options) = schema.get("anyOf").and_then(Value::as_array) {
-        if !options
+    if let Some(options) = schema.get("anyOf").and_then(Value::as_array)
+        && !options
             .iter()
             .any(|option| violations(root, option, document, at).is_empty())
-        {
-            found.push(format!("{at}: matches no anyOf alternative"));
-        }
+    {
+        found.push(format!("{at}: matches no anyOf alternative"));
     }
     for part in schema
         .get("allOf")
@@ -48,18 +47,17 @@ fn violations(root: &Value, schema: &Value, document: &Value, at: &str) -> Vec<S
             found.push(format!("{at}: {document} is not of type {types:?}"));
         }
     }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        if !values.contains(document) {
-            found.push(format!("{at}: {document} is not one of {values:?}"));
-        }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array)
+        && !values.contains(document)
+    {
+        found.push(format!("{at}: {document} is not one of {values:?}"));
     }
     if let (Some(minimum), Some(number)) = (
         schema.get("minimum").and_then(Value::as_f64),
         document.as_f64(),
-    ) {
-        if number < minimum {
-            found.push(format!("{at}: {number} is below {minimum}"));
-        }
+    ) && number < minimum
+    {
+        found.push(format!("{at}: {number} is below {minimum}"));
     }
     if let Some(object) = document.as_object() {
         let properties = schema.get("properties").and_then(Value::as_object);
