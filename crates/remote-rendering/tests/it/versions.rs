@@ -11,6 +11,9 @@ use remote_rendering_emulator::Route;
 use std::time::Duration;
 
 const MINUTE: Duration = Duration::from_secs(60);
+/// Bounds every wait: a state mapped wrongly fails the test instead of
+/// polling forever.
+const WAIT: Duration = Duration::from_secs(20);
 
 fn conversion_io(asset: &str) -> (ConversionInput, ConversionOutput) {
     (
@@ -28,7 +31,7 @@ async fn v1_sessions_work_through_the_domain_model() {
     let options = SessionOptions::new(SessionSize::Premium, 90 * MINUTE);
     let poller = v1.start_new_session(&options).await.unwrap();
     let id = SessionId::new(poller.id()).unwrap();
-    let session = poller.wait().await.unwrap();
+    let session = poller.with_timeout(WAIT).wait().await.unwrap();
     assert_eq!(session.id, id);
     assert_eq!(session.status, SessionStatus::Ready);
     assert_eq!(session.size, SessionSize::Premium);
@@ -120,6 +123,7 @@ async fn the_preview_runs_sessions_and_conversions() {
         .start_session(&id, &options)
         .await
         .unwrap()
+        .with_timeout(WAIT)
         .wait()
         .await
         .unwrap();
@@ -139,6 +143,7 @@ async fn the_preview_runs_sessions_and_conversions() {
         .start_conversion(&ConversionId::generate(), &input, &output)
         .await
         .unwrap()
+        .with_timeout(WAIT)
         .wait()
         .await
         .unwrap();
@@ -156,6 +161,7 @@ async fn the_preview_runs_sessions_and_conversions() {
         .start_conversion(&ConversionId::generate(), &input, &output)
         .await
         .unwrap()
+        .with_timeout(WAIT)
         .wait()
         .await
         .unwrap_err();
