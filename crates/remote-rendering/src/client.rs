@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::options::{self, ClientOptions};
 use crate::pipeline;
 use crate::response::{Raw, Reply};
+use crate::retry::RetryPolicy;
 use futures::future::BoxFuture;
 use futures::{FutureExt as _, Stream, StreamExt as _, TryStreamExt as _};
 use progenitor_client::{ClientInfo as _, ResponseValue};
@@ -160,11 +161,35 @@ impl Client {
         D: TryFrom<W>,
         Error: From<D::Error>,
     {
+        let policy = self.inner.options.retry;
+        self.send_with_policy(&policy, operation, resource, generated, request)
+            .await
+    }
+
+    /// The client's retry policy.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.options.retry
+    }
+
+    /// [`Client::send_with`] under another retry policy, for operations that
+    /// are not safe to repeat blindly.
+    pub(crate) async fn send_with_policy<C, W, D>(
+        &self,
+        policy: &RetryPolicy,
+        operation: &'static str,
+        resource: &str,
+        generated: fn(&str, reqwest::Client, RequestAuth) -> C,
+        request: impl for<'c> FnMut(&'c C) -> BoxFuture<'c, Raw<W>>,
+    ) -> Result<Reply<D>>
+    where
+        D: TryFrom<W>,
+        Error: From<D::Error>,
+    {
         let inner = &self.inner;
         let reply = pipeline::run(
             tracing::info_span!("arr.call", operation, resource),
             operation,
-            &inner.options.retry,
+            policy,
             &inner.tokens,
             |auth| generated(&inner.endpoint, inner.http.clone(), auth),
             request,

@@ -67,6 +67,7 @@
 //! | lease on the wire | minutes | minutes | timespan `hh:mm:ss` (`d.hh:mm:ss` from a day on), mapped to and from [`std::time::Duration`] |
 //! | create / extend answer | the session | the session | `202 {"sessionId"}` / `200` with no body: the client reads the session back |
 //! | conversions | yes | yes, its states mapped (`Created` → NotStarted, `Success` → Succeeded, `Failure` → Failed, `Aborted` → Cancelled) | [`Error::Unsupported`] |
+//! | a failed create is repeated | as every call (the id makes it idempotent) | same | only when it cannot have arrived (429, no connection): a repeat would start a second session |
 //! | paging | `@nextLink` | `@nextLink` | one answer |
 //!
 //! ```

@@ -12,6 +12,8 @@
 //!   from 24 hours on, since `24:00:00` would read as 24 days).
 //! - Sizes are spelled `standard`/`premium`; the status may be `Stopping`;
 //!   a `message` on an `Error` or `Expired` session becomes its error.
+//! - Creating is not idempotent (no caller id to recognise a repeat), so a
+//!   create is repeated only when it cannot have reached the service.
 //! - No conversions, no paging: those operations are [`Error::Unsupported`].
 
 use super::VersionAdapter;
@@ -21,11 +23,12 @@ use crate::error::{Error, Result};
 use crate::ids::SessionId;
 use crate::models::{Lease, Session, SessionOptions, invalid_id};
 use crate::response::Reply;
+use crate::retry::RetryPolicy;
 use crate::status::{ServiceErrorDetail, SessionSize, SessionStatus};
 use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use remote_rendering_rest::generated::arr_v1::{Client as Generated, types as wire};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The `v1` adapter.
 pub(crate) struct V1;
@@ -60,18 +63,8 @@ impl VersionAdapter for V1 {
                 models: Vec::new(),
                 size,
             };
-            let created = client
-                .send_with::<_, _, wire::CreateSessionResult>(
-                    "create session",
-                    "",
-                    Generated::new_with_client,
-                    |c| {
-                        let request = c.create_session().account_id(client.account_id());
-                        request.body(body.clone()).send().boxed()
-                    },
-                )
-                .await?;
-            let id = SessionId::new(created.value.session_id.to_string())?;
+            let created = create_at_most_once(client, &body).await?;
+            let id = SessionId::new(created.session_id.to_string())?;
             self.get_session(client, &id).await
         }
         .boxed()
@@ -168,6 +161,57 @@ impl VersionAdapter for V1 {
             Ok((items.collect::<Result<_>>()?, None))
         }
         .boxed()
+    }
+}
+
+/// Creates a session, repeating the request only when it cannot have
+/// reached the service (throttled with 429, or the connection was never
+/// made): the service picks the id, so a repeat after a lost answer would
+/// start a second session. Other failures are returned as they are, under
+/// the client's retry policy otherwise.
+async fn create_at_most_once(
+    client: &Client,
+    body: &wire::CreateSessionSettings,
+) -> Result<wire::CreateSessionResult> {
+    let policy = client.retry_policy();
+    let started = Instant::now();
+    let mut retry = 0;
+    loop {
+        let attempt = client
+            .send_with_policy::<_, _, wire::CreateSessionResult>(
+                &RetryPolicy::none(),
+                "create session",
+                "",
+                Generated::new_with_client,
+                |c| {
+                    let request = c.create_session().account_id(client.account_id());
+                    request.body(body.clone()).send().boxed()
+                },
+            )
+            .await;
+        let error = match attempt {
+            Ok(reply) => return Ok(reply.value),
+            Err(error) if never_arrived(&error) => error,
+            Err(error) => return Err(error),
+        };
+        let Some(delay) = policy.next_delay(&error, retry, started) else {
+            return Err(error);
+        };
+        tracing::debug!(?delay, "v1 create refused before it was applied; retrying");
+        tokio::time::sleep(delay).await;
+        retry += 1;
+    }
+}
+
+/// Whether a failed request certainly did nothing at the service.
+fn never_arrived(error: &Error) -> bool {
+    match error {
+        Error::Service(e) => e.status == 429,
+        Error::Transport {
+            source: Some(source),
+            ..
+        } => source.is_connect(),
+        _ => false,
     }
 }
 

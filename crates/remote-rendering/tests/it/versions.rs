@@ -7,7 +7,7 @@ use remote_rendering::{
     ApiVersion, ConversionId, ConversionInput, ConversionOutput, ConversionStatus, Error,
     SessionId, SessionOptions, SessionSize, SessionStatus,
 };
-use remote_rendering_emulator::Route;
+use remote_rendering_emulator::{Fault, Route};
 use std::time::Duration;
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -190,4 +190,58 @@ async fn the_preview_runs_sessions_and_conversions() {
                 .is_some_and(|q| q.contains("api-version=2021-01-01-preview"))),
         "{requests:?}"
     );
+}
+
+#[tokio::test]
+async fn a_v1_create_is_repeated_only_when_it_cannot_have_arrived() {
+    let emu = emulator().start().await.unwrap();
+    let v1 = builder(&emu).api_version(ApiVersion::V1).build().unwrap();
+    let options = SessionOptions::new(SessionSize::Standard, 30 * MINUTE);
+    let sessions = || async {
+        let all: Vec<_> = v1.list_sessions().try_collect().await.unwrap();
+        all.len()
+    };
+
+    // Throttled: nothing was done, so the create is repeated.
+    emu.faults().inject(
+        Route::V1CreateSession,
+        Fault::Status {
+            status: 429,
+            retry_after: None,
+            times: 1,
+        },
+    );
+    v1.start_new_session(&options).await.unwrap();
+    assert_eq!(emu.request_count(Route::V1CreateSession), 2);
+    assert_eq!(sessions().await, 1);
+
+    // The answer was lost after the session was made: repeating would make
+    // a second one, whose id nobody would know. The error is returned.
+    emu.faults()
+        .inject(Route::V1CreateSession, Fault::DropAfterApply { times: 1 });
+    let error = v1.start_new_session(&options).await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert_eq!(emu.request_count(Route::V1CreateSession), 3);
+    assert_eq!(sessions().await, 2);
+
+    // A 503 may come after the work was done, too.
+    emu.faults().inject(
+        Route::V1CreateSession,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+            times: 1,
+        },
+    );
+    let error = v1.start_new_session(&options).await.unwrap_err();
+    assert_eq!(error.status(), Some(503), "{error:?}");
+    assert_eq!(emu.request_count(Route::V1CreateSession), 4);
+
+    // The 2021 versions name the session, so their creates stay retried.
+    let stable = builder(&emu).build().unwrap();
+    emu.faults()
+        .inject(Route::CreateSession, Fault::DropAfterApply { times: 1 });
+    stable.start_new_session(&options).await.unwrap();
+    assert_eq!(emu.request_count(Route::CreateSession), 2);
+    assert_eq!(sessions().await, 3);
 }
