@@ -90,7 +90,9 @@ pub use clock::Clock;
 pub use faults::{Fault, Faults};
 pub use route::Route;
 
-/// The `api-version` every ARR route requires.
+/// The `api-version` of the stable ARR routes. The same paths also serve
+/// `2021-01-01-preview` (in its own shapes); the `v1` routes under `/v1/`
+/// take no `api-version`.
 pub const API_VERSION: &str = "2021-01-01";
 
 /// Entry point: `Emulator::builder()`.
