@@ -101,7 +101,11 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
                     if let Some(session) = poller.last() {
                         ctx.print_session(session);
                     }
-                    eprintln!("Wait until it is Ready with: arr session wait {id}");
+                    let version = match ctx.api_version {
+                        ApiVersion::V2021_01_01 => String::new(),
+                        other => format!("--api-version {other} "),
+                    };
+                    eprintln!("Wait until it is Ready with: arr {version}session wait {id}");
                     Ok(())
                 }
             }
