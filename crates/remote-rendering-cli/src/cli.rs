@@ -3,7 +3,7 @@
 use crate::duration::{parse_duration, parse_lease};
 use crate::error::EXIT_CODES_HELP;
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
-use remote_rendering::SessionSize;
+use remote_rendering::{ApiVersion, SessionSize};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -21,6 +21,9 @@ pub struct Cli {
     /// Output format on stdout: human tables, or exactly one JSON document.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+    /// ARR API version every command speaks [env: ARR_API_VERSION] [default: 2021-01-01]
+    #[arg(long, global = true, value_name = "VERSION", value_parser = api_version_parser())]
+    pub api_version: Option<ApiVersion>,
     /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
@@ -53,6 +56,62 @@ pub enum Command {
     Emulator(remote_rendering_emulator::cli::EmulatorArgs),
     /// Walk through a whole job against an in-process emulator.
     Quickstart(QuickstartArgs),
+    /// Inspect the configuration file format.
+    Config(ConfigCommand),
+    /// Print the JSON Schema of a command's `--output json` document.
+    Schema(SchemaArgs),
+}
+
+/// Parses `--api-version` with the client's one version grammar, listing
+/// the versions in `--help`.
+fn api_version_parser() -> impl clap::builder::TypedValueParser<Value = ApiVersion> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(ApiVersion::ALL.map(ApiVersion::as_str))
+        .try_map(|name: String| name.parse::<ApiVersion>())
+}
+
+/// `arr config ...`
+#[derive(Debug, Args)]
+pub struct ConfigCommand {
+    /// The config command.
+    #[command(subcommand)]
+    pub command: ConfigSubcommand,
+}
+
+/// Config commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigSubcommand {
+    /// Print the JSON Schema of arrconfig.json, for editors to validate it.
+    Schema,
+}
+
+/// `arr schema`
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document.
+    #[arg(value_enum)]
+    pub name: DocumentName,
+}
+
+/// The JSON documents `--output json` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentName {
+    /// `session start --wait`, `session get`, `session wait`, `session extend`.
+    Session,
+    /// `session list`.
+    SessionList,
+    /// `session stop`.
+    SessionStop,
+    /// `session keep-alive`.
+    KeepAlive,
+    /// `conversion start --wait`, `conversion get`, `conversion wait`.
+    Conversion,
+    /// `conversion list`.
+    ConversionList,
+    /// `token`.
+    Token,
+    /// `quickstart`.
+    Quickstart,
 }
 
 /// How to reach the service. Each flag falls back to its environment

@@ -1,8 +1,11 @@
 //! The session, conversion and token commands.
 
 use crate::cli::{
-    ConnectionArgs, ConversionCommand, ConversionSubcommand, KeepAliveArgs, SessionCommand,
-    SessionSubcommand, TokenArgs,
+    ConfigCommand, ConfigSubcommand, ConnectionArgs, ConversionCommand, ConversionSubcommand,
+    KeepAliveArgs, SchemaArgs, SessionCommand, SessionSubcommand, TokenArgs,
+};
+use crate::documents::{
+    self, ExtensionDocument, KeepAliveDocument, SessionStopDocument, TokenDocument, to_value,
 };
 use crate::duration::format_duration;
 use crate::error::{CliError, CliResult, FAILED};
@@ -14,7 +17,9 @@ use crate::settings::{ArrConfig, Connection, conversion_locations, process_env, 
 use crate::wait::Interrupt;
 use crate::waiting::wait_for;
 use futures::TryStreamExt as _;
-use remote_rendering::{Client, ConversionId, LeaseEvent, LeaseKeeperOptions, SessionId};
+use remote_rendering::{
+    ApiVersion, Client, ConversionId, LeaseEvent, LeaseKeeperOptions, SessionId,
+};
 use serde_json::json;
 
 /// What every command needs: where output goes and the loaded config file.
@@ -25,12 +30,16 @@ pub struct Context {
     pub config: ArrConfig,
     /// The command's `--timeout`.
     pub deadline: crate::deadline::Deadline,
+    /// The API version every command speaks (`--api-version`, `ARR_API_VERSION`).
+    pub api_version: ApiVersion,
 }
 
 impl Context {
     fn client(&self, args: &ConnectionArgs) -> CliResult<Client> {
-        let client = Connection::resolve(args, &self.config, &process_env)?.client()?;
-        tracing::debug!(endpoint = client.endpoint(), sts = client.sts_endpoint(), account = %client.account_id(), "client ready");
+        let client = Connection::resolve(args, &self.config, &process_env)?
+            .with_api_version(self.api_version)
+            .client()?;
+        tracing::debug!(endpoint = client.endpoint(), sts = client.sts_endpoint(), account = %client.account_id(), api_version = %client.api_version(), "client ready");
         Ok(client)
     }
 
@@ -58,10 +67,7 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
     let client = ctx.client(&cmd.connection)?;
     match cmd.command {
         SessionSubcommand::Start(args) => {
-            let id = match &args.id {
-                Some(id) => SessionId::new(id.as_str())?,
-                None => SessionId::generate(),
-            };
+            let id = args.id.as_deref().map(SessionId::new).transpose()?;
             let options = session_options(&args, &ctx.config)?;
             // Listen before anything is sent, so Ctrl-C never kills the process
             // between creating the session and printing how to find it again.
@@ -70,7 +76,12 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
             } else {
                 None
             };
-            let poller = client.start_session(&id, &options).await?;
+            // Without --id the id is picked for us (by the service on v1).
+            let poller = match &id {
+                Some(id) => client.start_session(id, &options).await?,
+                None => client.start_new_session(&options).await?,
+            };
+            let id = SessionId::new(poller.id())?;
             eprintln!(
                 "Started session {id} ({}, lease {}).",
                 options.size,
@@ -92,7 +103,11 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
                     if let Some(session) = poller.last() {
                         ctx.print_session(session);
                     }
-                    eprintln!("Wait until it is Ready with: arr session wait {id}");
+                    let version = match ctx.api_version {
+                        ApiVersion::V2021_01_01 => String::new(),
+                        other => format!("--api-version {other} "),
+                    };
+                    eprintln!("Wait until it is Ready with: arr {version}session wait {id}");
                     Ok(())
                 }
             }
@@ -139,7 +154,12 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
             client.stop_session(&id).await?;
             ctx.printer.print(
                 || format!("Stopped session {id}.\n"),
-                || json!({"id": id.as_str(), "stopped": true}),
+                || {
+                    to_value(&SessionStopDocument {
+                        id: id.to_string(),
+                        stopped: true,
+                    })
+                },
             );
             Ok(())
         }
@@ -175,7 +195,13 @@ async fn keep_alive(ctx: &Context, client: &Client, args: KeepAliveArgs) -> CliR
         format_duration(args.margin)
     );
     let mut extensions = Vec::new();
-    let summary = |extensions: &Vec<serde_json::Value>, ended: Option<String>| json!({"id": id.as_str(), "extensions": extensions, "endedStatus": ended});
+    let summary = |extensions: &Vec<ExtensionDocument>, ended: Option<String>| {
+        to_value(&KeepAliveDocument {
+            id: id.to_string(),
+            extensions: extensions.clone(),
+            ended_status: ended,
+        })
+    };
     loop {
         let event = tokio::select! {
             event = keeper.next_event() => event,
@@ -193,9 +219,10 @@ async fn keep_alive(ctx: &Context, client: &Client, args: KeepAliveArgs) -> CliR
                     format_duration(from),
                     format_duration(to)
                 ));
-                extensions.push(
-                    json!({"fromMinutes": from.as_secs() / 60, "toMinutes": to.as_secs() / 60}),
-                );
+                extensions.push(ExtensionDocument {
+                    from_minutes: from.as_secs() / 60,
+                    to_minutes: to.as_secs() / 60,
+                });
             }
             Some(Ok(LeaseEvent::AtMaximum { lease })) => ctx.printer.note(format!(
                 "The lease of session {id} is at the {} maximum; it cannot be extended further.",
@@ -298,11 +325,34 @@ pub async fn token(ctx: &Context, args: TokenArgs) -> CliResult {
     ctx.printer.print(
         || format!("{}\n", token.secret()),
         || {
-            json!({
-                "accessToken": token.secret(),
-                "expiresOn": token.expires_on.as_ref().map(format_time),
+            to_value(&TokenDocument {
+                access_token: token.secret().to_string(),
+                expires_on: token.expires_on.as_ref().map(format_time),
             })
         },
     );
+    Ok(())
+}
+
+/// Runs `arr config ...`.
+pub fn config(ctx: &Context, cmd: ConfigCommand) -> CliResult {
+    match cmd.command {
+        ConfigSubcommand::Schema => {
+            let schema = schemars::schema_for!(ArrConfig);
+            print_schema(ctx, &schema)
+        }
+    }
+}
+
+/// Runs `arr schema NAME`.
+pub fn schema(ctx: &Context, args: SchemaArgs) -> CliResult {
+    print_schema(ctx, &documents::schema(args.name))
+}
+
+/// A schema is a JSON document whatever `--output` says.
+fn print_schema(_: &Context, schema: &schemars::schema::RootSchema) -> CliResult {
+    let text = serde_json::to_string_pretty(schema)
+        .map_err(|e| CliError::service(format!("cannot write the schema: {e}")))?;
+    println!("{text}");
     Ok(())
 }

@@ -23,7 +23,8 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0    success
   1    the result could not be written to stdout
-  2    usage or validation error (bad flag, missing setting, invalid lease...)
+  2    usage or validation error (bad flag, missing setting, invalid lease,
+       an operation the --api-version does not have...)
   3    authentication failure (account key or token refused)
   4    service or network error
   5    the waited-for operation ended in a failure state
@@ -74,7 +75,8 @@ impl fmt::Display for CliError {
 /// The exit code for a client error.
 pub fn exit_code(error: &Error) -> u8 {
     match error {
-        Error::Validation { .. } | Error::Configuration(_) => USAGE,
+        // Unsupported: the chosen --api-version lacks the operation.
+        Error::Validation { .. } | Error::Configuration(_) | Error::Unsupported { .. } => USAGE,
         Error::Authentication { .. } => AUTHENTICATION,
         Error::SessionFailed { .. } | Error::ConversionFailed { .. } => FAILED,
         // Service, Transport, Timeout, InvalidResponse and anything added later.

@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod cli;
 pub mod commands;
 pub mod deadline;
+pub mod documents;
 pub mod download;
 pub mod duration;
 pub mod error;

@@ -9,8 +9,9 @@ use clap::Parser as _;
 use cli::{Cli, Command};
 use commands::Context;
 use error::{CliError, CliResult};
+use remote_rendering::ApiVersion;
 use remote_rendering_cli::output::Printer;
-use remote_rendering_cli::settings::ArrConfig;
+use remote_rendering_cli::settings::{self, ArrConfig};
 use remote_rendering_cli::{cancel, cli, commands, deadline, error, escape, quickstart};
 use std::process::ExitCode;
 
@@ -77,10 +78,20 @@ async fn run(cli: Cli, printer: &Printer, deadline: deadline::Deadline) -> CliRe
         Some(path) => ArrConfig::load(path)?,
         None => ArrConfig::default(),
     };
+    let api_version = match cli.api_version {
+        Some(version) => version,
+        None => match settings::process_env("ARR_API_VERSION") {
+            Some(name) => name
+                .parse()
+                .map_err(|e| CliError::usage(format!("ARR_API_VERSION: {e}")))?,
+            None => ApiVersion::default(),
+        },
+    };
     let ctx = Context {
         printer: printer.clone(),
         deadline,
         config,
+        api_version,
     };
     match cli.command {
         Command::Session(cmd) => commands::session(&ctx, cmd).await,
@@ -89,7 +100,9 @@ async fn run(cli: Cli, printer: &Printer, deadline: deadline::Deadline) -> CliRe
         Command::Emulator(args) => remote_rendering_emulator::cli::run(args)
             .await
             .map_err(CliError::service),
-        Command::Quickstart(args) => quickstart::run(&ctx.printer, args).await,
+        Command::Quickstart(args) => quickstart::run(&ctx.printer, args, ctx.api_version).await,
+        Command::Config(cmd) => commands::config(&ctx, cmd),
+        Command::Schema(args) => commands::schema(&ctx, args),
     }
 }
 

@@ -3,10 +3,11 @@
 //! none.
 
 use crate::cli::OutputFormat;
+use crate::documents::{ConversionDocument, SessionDocument, to_value};
 use crate::duration::format_duration;
 use crate::escape::escape_controls;
 use remote_rendering::{Conversion, ServiceErrorDetail, Session};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::Write as _;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -18,48 +19,15 @@ pub fn format_time(time: &OffsetDateTime) -> String {
     time.format(&Rfc3339).unwrap_or_else(|_| time.to_string())
 }
 
-fn minutes(d: Option<std::time::Duration>) -> Value {
-    d.map_or(Value::Null, |d| json!(d.as_secs() / 60))
-}
-
-fn error_json(error: &Option<ServiceErrorDetail>) -> Value {
-    error.as_ref().map_or(
-        Value::Null,
-        |e| json!({"code": e.code, "message": e.message}),
-    )
-}
-
-/// A session as JSON (camelCase keys, lease values in minutes).
+/// A session as JSON (camelCase keys, lease values in minutes): the
+/// [`SessionDocument`] (`arr schema session`).
 pub fn session_json(s: &Session) -> Value {
-    json!({
-        "id": s.id.as_str(),
-        "status": s.status.as_str(),
-        "size": s.size.as_str(),
-        "maxLeaseMinutes": minutes(s.max_lease),
-        "elapsedMinutes": minutes(s.elapsed),
-        "remainingLeaseMinutes": minutes(s.remaining_lease()),
-        "hostname": s.hostname,
-        "handshakePort": s.handshake_port,
-        "arrInspectorPort": s.arr_inspector_port,
-        // Through the f32's shortest decimal form: 38.4, not 38.400001525878906.
-        "teraflops": s.teraflops.and_then(|t| t.to_string().parse::<f64>().ok()),
-        "createdOn": s.created_on.as_ref().map(format_time),
-        "error": error_json(&s.error),
-    })
+    to_value(&SessionDocument::from(s))
 }
 
-/// A conversion as JSON.
+/// A conversion as JSON: the [`ConversionDocument`] (`arr schema conversion`).
 pub fn conversion_json(c: &Conversion) -> Value {
-    json!({
-        "id": c.id.as_str(),
-        "status": c.status.as_str(),
-        "inputContainer": c.input_container,
-        "inputAsset": c.input_asset,
-        "outputContainer": c.output_container,
-        "outputAssetUri": c.output_asset_uri,
-        "createdOn": c.created_on.as_ref().map(format_time),
-        "error": error_json(&c.error),
-    })
+    to_value(&ConversionDocument::from(c))
 }
 
 fn opt<T: ToString>(value: &Option<T>) -> String {

@@ -1,24 +1,24 @@
 //! `arr quickstart`: the whole job against an in-process emulator, step by step.
 
 use crate::cli::QuickstartArgs;
+use crate::documents::{QuickstartConversion, QuickstartDocument, QuickstartSession, to_value};
 use crate::duration::format_duration;
 use crate::error::{CliError, CliResult};
 use crate::output::{Printer, format_time, sessions_table};
 use crate::wait::{Interrupt, WaitOutcome, wait_with_progress};
 use futures::TryStreamExt as _;
 use remote_rendering::{
-    Client, ConversionId, ConversionInput, ConversionOutput, Credential, SessionId, SessionOptions,
-    SessionSize,
+    ApiVersion, Client, ConversionId, ConversionInput, ConversionOutput, Credential, SessionId,
+    SessionOptions, SessionSize,
 };
 use remote_rendering_emulator::{Emulator, LinkedStorage};
-use serde_json::json;
 use std::time::{Duration, Instant};
 
 const STORAGE: &str = "https://quickstartstorage.blob.core.windows.net";
 const ASSET: &str = "models/robot.fbx";
 
-/// Runs the quickstart.
-pub async fn run(printer: &Printer, args: QuickstartArgs) -> CliResult {
+/// Runs the quickstart, speaking `api_version` to the emulator.
+pub async fn run(printer: &Printer, args: QuickstartArgs, api_version: ApiVersion) -> CliResult {
     let started = Instant::now();
     let mut interrupt = Interrupt::listen()
         .map_err(|e| CliError::service(format!("cannot listen for Ctrl-C: {e}")))?;
@@ -33,11 +33,11 @@ pub async fn run(printer: &Printer, args: QuickstartArgs) -> CliResult {
         .start()
         .await
         .map_err(|e| CliError::service(format!("cannot start the emulator: {e}")))?;
-    let result = steps(printer, &emulator, &mut interrupt, started).await;
+    let result = steps(printer, &emulator, api_version, &mut interrupt, started).await;
     emulator.shutdown().await;
     let summary = result?;
     if printer.is_json() {
-        printer.print(String::new, || summary);
+        printer.print(String::new, || to_value(&summary));
     }
     Ok(())
 }
@@ -45,9 +45,10 @@ pub async fn run(printer: &Printer, args: QuickstartArgs) -> CliResult {
 async fn steps(
     printer: &Printer,
     emulator: &remote_rendering_emulator::EmulatorHandle,
+    api_version: ApiVersion,
     interrupt: &mut Interrupt,
     started: Instant,
-) -> CliResult<serde_json::Value> {
+) -> CliResult<QuickstartDocument> {
     let note = |line: String| printer.note(line);
     let interrupted = || {
         CliError::interrupted(
@@ -66,6 +67,7 @@ async fn steps(
     .endpoint(emulator.endpoint().as_str())
     .sts_endpoint(emulator.sts_endpoint().as_str())
     .credential(Credential::account_key(emulator.account_key()))
+    .api_version(api_version)
     // The emulator is quick; the default 2 s/10 s intervals would make
     // the tour mostly waiting.
     .polling_interval(Duration::from_millis(250))
@@ -81,14 +83,15 @@ async fn steps(
             .unwrap_or_default()
     ));
 
-    let id = SessionId::generate();
     let options = SessionOptions::new(SessionSize::Standard, Duration::from_secs(60 * 60));
+    // The id is picked for us (by the service on v1).
+    let poller = client.start_new_session(&options).await?;
+    let id = SessionId::new(poller.id())?;
     note(format!(
-        "[3/7] Starting session {id} ({}, lease {}) and waiting until it is Ready...",
+        "[3/7] Started session {id} ({}, lease {}, API version {api_version}); waiting until it is Ready...",
         options.size,
         format_duration(options.lease)
     ));
-    let poller = client.start_session(&id, &options).await?;
     let wait_started = Instant::now();
     let session = match wait_with_progress(poller, format!("session {id}"), interrupt).await {
         WaitOutcome::Done(result) => result?,
@@ -147,11 +150,19 @@ async fn steps(
          then try `arr session start --wait` in another.",
         total.as_secs_f64()
     ));
-    Ok(json!({
-        "endpoint": emulator.endpoint().as_str(),
-        "session": {"id": id.as_str(), "status": "Stopped", "maxLeaseMinutes": extended.max_lease.map(|d| d.as_secs() / 60)},
-        "sessionsListed": sessions.len(),
-        "conversion": {"id": conversion_id.as_str(), "status": conversion.status.as_str(), "outputAssetUri": conversion.output_asset_uri},
-        "seconds": total.as_secs_f64(),
-    }))
+    Ok(QuickstartDocument {
+        endpoint: emulator.endpoint().to_string(),
+        session: QuickstartSession {
+            id: id.to_string(),
+            status: "Stopped".to_string(),
+            max_lease_minutes: extended.max_lease.map(|d| d.as_secs() / 60),
+        },
+        sessions_listed: sessions.len(),
+        conversion: QuickstartConversion {
+            id: conversion_id.to_string(),
+            status: conversion.status.to_string(),
+            output_asset_uri: conversion.output_asset_uri,
+        },
+        seconds: total.as_secs_f64(),
+    })
 }

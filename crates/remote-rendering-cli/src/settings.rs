@@ -5,8 +5,9 @@ use crate::cli::{ConnectionArgs, ConversionStartArgs, SessionStartArgs};
 use crate::duration::parse_lease;
 use crate::error::{CliError, CliResult};
 use remote_rendering::{
-    Client, ConversionInput, ConversionOutput, Credential, SessionOptions, SessionSize,
+    ApiVersion, Client, ConversionInput, ConversionOutput, Credential, SessionOptions, SessionSize,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,8 +18,12 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(4 * 60 * 60);
 
 /// The sample scripts' `arrconfig.json`. Every field is optional and unknown
 /// keys are ignored, so files written for any version of the scripts load.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
+#[schemars(
+    title = "arrconfig.json",
+    description = "Settings of the Azure Remote Rendering sample scripts, as `arr --config` reads them. Every field is optional; unknown keys are ignored."
+)]
 pub struct ArrConfig {
     /// `accountSettings`.
     pub account_settings: AccountSettings,
@@ -29,7 +34,7 @@ pub struct ArrConfig {
 }
 
 /// `accountSettings` of `arrconfig.json`.
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AccountSettings {
     /// `arrAccountId`.
@@ -58,7 +63,7 @@ impl std::fmt::Debug for AccountSettings {
 }
 
 /// `renderingSessionSettings` of `arrconfig.json`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RenderingSessionSettings {
     /// `remoteRenderingDomain` (newer files): a region name or the service URL.
@@ -70,7 +75,7 @@ pub struct RenderingSessionSettings {
 }
 
 /// `assetConversionSettings` of `arrconfig.json`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AssetConversionSettings {
     /// `storageAccountName`: containers are `https://{name}.blob.core.windows.net/{container}`.
@@ -161,6 +166,7 @@ pub struct Connection {
     poll_interval: Option<Duration>,
     request_timeout: Option<Duration>,
     retry: Option<remote_rendering::RetryPolicy>,
+    api_version: ApiVersion,
 }
 
 impl Connection {
@@ -284,13 +290,21 @@ impl Connection {
                 }
                 (false, None) => None,
             },
+            api_version: ApiVersion::default(),
         })
+    }
+
+    /// Speaks `version` (`--api-version` / `ARR_API_VERSION`).
+    pub fn with_api_version(mut self, version: ApiVersion) -> Self {
+        self.api_version = version;
+        self
     }
 
     /// Builds the client (sends nothing).
     pub fn client(self) -> CliResult<Client> {
         let mut builder = Client::builder(&self.account_id, &self.account_domain)
             .credential(self.credential)
+            .api_version(self.api_version)
             .user_agent_suffix(concat!("arr-cli/", env!("CARGO_PKG_VERSION")));
         if let Some(endpoint) = &self.endpoint {
             builder = builder.endpoint(endpoint);

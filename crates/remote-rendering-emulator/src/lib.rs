@@ -1,5 +1,6 @@
-//! A local stand-in for Azure Remote Rendering (REST API `2021-01-01`) and the
-//! Mixed Reality Secure Token Service, for offline development and tests.
+//! A local stand-in for Azure Remote Rendering (REST API `2021-01-01`, its
+//! `2021-01-01-preview` and the older `v1` session protocol) and the Mixed
+//! Reality Secure Token Service, for offline development and tests.
 //!
 //! The emulator speaks the wire protocol described in `spec/` with the very
 //! request and response types generated in [`remote_rendering_rest`], so it
@@ -41,6 +42,12 @@
 //! * Per-account rate limits, fault injection, a controllable clock, TLS.
 //! * Optional persistence ([`EmulatorBuilder::data_dir`]), connection limits
 //!   and timeouts ([`Limits`]), a bounded request log.
+//! * Three API versions over one store, as one backend would serve them: a
+//!   session started through `v1` is listed through `2021-01-01`. Each
+//!   version answers in its own shapes and status codes: `2021-01-01-preview`
+//!   on the same paths (chosen by `api-version`), `v1` under `/v1/` (create
+//!   `202` + `Location`, extend `200` with no body, `.../properties`, stop
+//!   with `DELETE` `204`, leases as timespans, no `api-version`).
 //!
 //! # Admin HTTP routes
 //!
@@ -69,9 +76,9 @@
 //!
 //! Real rendering VMs (hostnames do not resolve), storage on hosts the
 //! emulator cannot reach without leaving the machine (only the file extension
-//! decides success there; see below), conversion
-//! cancellation, multiple accounts per emulator, regional endpoints and the
-//! `2021-01-01-preview` API.
+//! decides success there; see below), conversion cancellation, multiple
+//! accounts per emulator, regional endpoints, v1's `Stopping` state (stops
+//! take effect at once) and leases in seconds.
 
 //!
 //! # Storage
@@ -138,7 +145,9 @@ pub use route::Route;
 pub use server::Limits;
 pub use timing::{TimingPreset, UnknownTimingPreset};
 
-/// The `api-version` every ARR route requires.
+/// The `api-version` of the stable ARR routes. The same paths also serve
+/// `2021-01-01-preview` (in its own shapes); the `v1` routes under `/v1/`
+/// take no `api-version`.
 pub const API_VERSION: &str = "2021-01-01";
 
 /// Entry point: `Emulator::builder()`.

@@ -27,11 +27,21 @@ pub enum Route {
     GetConversion,
     /// `GET /accounts/{account_id}/conversions`.
     ListConversions,
+    /// v1: `POST /v1/accounts/{account_id}/sessions/create`.
+    V1CreateSession,
+    /// v1: `GET /v1/accounts/{account_id}/sessions/{session_id}/properties`.
+    V1GetSessionProperties,
+    /// v1: `PATCH /v1/accounts/{account_id}/sessions/{session_id}`.
+    V1UpdateSession,
+    /// v1: `DELETE /v1/accounts/{account_id}/sessions/{session_id}`.
+    V1StopSession,
+    /// v1: `GET /v1/accounts/{account_id}/sessions`.
+    V1ListSessions,
 }
 
 impl Route {
     /// Every route, in declaration order.
-    pub const ALL: [Route; 9] = [
+    pub const ALL: [Route; 14] = [
         Route::StsToken,
         Route::CreateSession,
         Route::GetSession,
@@ -41,6 +51,11 @@ impl Route {
         Route::CreateConversion,
         Route::GetConversion,
         Route::ListConversions,
+        Route::V1CreateSession,
+        Route::V1GetSessionProperties,
+        Route::V1UpdateSession,
+        Route::V1StopSession,
+        Route::V1ListSessions,
     ];
 
     /// The HTTP method of this operation.
@@ -50,10 +65,13 @@ impl Route {
             | Route::GetSession
             | Route::ListSessions
             | Route::GetConversion
-            | Route::ListConversions => Method::GET,
+            | Route::ListConversions
+            | Route::V1GetSessionProperties
+            | Route::V1ListSessions => Method::GET,
             Route::CreateSession | Route::CreateConversion => Method::PUT,
-            Route::UpdateSession => Method::PATCH,
-            Route::StopSession => Method::POST,
+            Route::UpdateSession | Route::V1UpdateSession => Method::PATCH,
+            Route::StopSession | Route::V1CreateSession => Method::POST,
+            Route::V1StopSession => Method::DELETE,
         }
     }
 
@@ -71,7 +89,31 @@ impl Route {
                 "/accounts/{account_id}/conversions/{conversion_id}"
             }
             Route::ListConversions => "/accounts/{account_id}/conversions",
+            Route::V1CreateSession => "/v1/accounts/{account_id}/sessions/create",
+            Route::V1GetSessionProperties => {
+                "/v1/accounts/{account_id}/sessions/{session_id}/properties"
+            }
+            Route::V1UpdateSession | Route::V1StopSession => {
+                "/v1/accounts/{account_id}/sessions/{session_id}"
+            }
+            Route::V1ListSessions => "/v1/accounts/{account_id}/sessions",
         }
+    }
+
+    /// Whether this is an operation of the `v1` session protocol (which
+    /// has no `api-version` parameter).
+    pub fn is_v1(self) -> bool {
+        self.path().starts_with("/v1/")
+    }
+
+    /// The `{account_id}` segment of `path`, a path this route matches.
+    pub fn account(self, path: &str) -> Option<&str> {
+        let position = self
+            .path()
+            .trim_start_matches('/')
+            .split('/')
+            .position(|segment| segment == "{account_id}")?;
+        path.trim_start_matches('/').split('/').nth(position)
     }
 
     /// The STS matches its path case-insensitively, like the real service;
@@ -145,6 +187,33 @@ mod tests {
         assert_eq!(c(Method::DELETE, "/accounts/a/sessions/s"), None);
         assert_eq!(c(Method::GET, "/Accounts/a/sessions"), None);
         assert_eq!(c(Method::GET, "/accounts/a/sessions/s/x"), None);
+        assert_eq!(
+            c(Method::POST, "/v1/accounts/a/sessions/create"),
+            Some(Route::V1CreateSession)
+        );
+        assert_eq!(
+            c(Method::DELETE, "/v1/accounts/a/sessions/s"),
+            Some(Route::V1StopSession)
+        );
+        assert_eq!(
+            c(Method::GET, "/v1/accounts/a/sessions/s/properties"),
+            Some(Route::V1GetSessionProperties)
+        );
+        assert_eq!(c(Method::GET, "/v1/accounts/a/sessions/s"), None);
+        assert_eq!(c(Method::PUT, "/v1/accounts/a/sessions/s"), None);
+    }
+
+    #[test]
+    fn the_account_segment_is_found_in_every_route() {
+        for route in Route::ALL {
+            let path = route
+                .path()
+                .replace("{account_id}", "acc")
+                .replace("{session_id}", "s")
+                .replace("{conversion_id}", "c");
+            assert_eq!(route.account(&path), Some("acc"), "{route:?}");
+            assert_eq!(Route::classify(&route.method(), &path), Some(route));
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! [`ClientBuilder`]: fills [`ClientOptions`] one setting at a time, from
 //! code or from the `ARR_*` environment variables.
 
+use crate::api_version::ApiVersion;
 use crate::auth::Credential;
 use crate::client::Client;
 use crate::config::env;
@@ -102,9 +103,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The ARR `api-version` to send (default [`crate::DEFAULT_API_VERSION`]).
-    pub fn api_version(mut self, version: &str) -> Self {
-        self.options.api_version = version.to_string();
+    /// The ARR API version to speak (default [`ApiVersion::V2021_01_01`]).
+    /// Parse a version's name with `"v1".parse::<ApiVersion>()`.
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.options.api_version = version;
         self
     }
 
@@ -141,6 +143,9 @@ impl ClientBuilder {
             (None, Some(token)) => Some(Credential::access_token(token)),
             (None, None) => None,
         };
+        if let Some(version) = var(env::API_VERSION) {
+            options.api_version = version.parse()?;
+        }
         if let Some(path) = var(env::CA_CERT) {
             let pem = std::fs::read(&path).map_err(|e| {
                 Error::Configuration(format!("cannot read {} file `{path}`: {e}", env::CA_CERT))

@@ -1,16 +1,20 @@
 //! The client: what it is made of, and the one helper that runs a
 //! generated operation through the request pipeline. The operations
-//! themselves live in `sessions` and `conversions`.
+//! themselves live in `sessions` and `conversions`, which hand each call to
+//! the adapter of the client's [`ApiVersion`] (`versions`).
 
+use crate::api_version::ApiVersion;
 use crate::auth::{AccessToken, TokenCache};
 use crate::error::{Error, Result};
 use crate::options::{self, ClientOptions};
 use crate::pipeline;
 use crate::response::{Raw, Reply};
+use crate::retry::RetryPolicy;
 use futures::future::BoxFuture;
 use futures::{FutureExt as _, Stream, StreamExt as _, TryStreamExt as _};
 use progenitor_client::{ClientInfo as _, ResponseValue};
 use remote_rendering_rest as rest;
+use remote_rendering_rest::RequestAuth;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -108,9 +112,14 @@ impl Client {
         self.inner.tokens.exchanges()
     }
 
-    /// The `api-version` every ARR request carries.
-    pub(crate) fn api_version(&self) -> &str {
-        &self.inner.options.api_version
+    /// The ARR API version this client speaks.
+    pub fn api_version(&self) -> ApiVersion {
+        self.inner.options.api_version
+    }
+
+    /// The adapter of [`Client::api_version`]: every operation goes through it.
+    pub(crate) fn adapter(&self) -> &'static dyn crate::versions::VersionAdapter {
+        self.api_version().adapter()
     }
 
     pub(crate) fn polling_interval(&self) -> Option<Duration> {
@@ -135,55 +144,79 @@ impl Client {
         D: TryFrom<W>,
         Error: From<D::Error>,
     {
+        self.send_with(operation, resource, rest::Client::new_with_client, request)
+            .await
+    }
+
+    /// [`Client::send`] with the generated client of any API version:
+    /// `generated` is that module's `Client::new_with_client`.
+    pub(crate) async fn send_with<C, W, D>(
+        &self,
+        operation: &'static str,
+        resource: &str,
+        generated: fn(&str, reqwest::Client, RequestAuth) -> C,
+        request: impl for<'c> FnMut(&'c C) -> BoxFuture<'c, Raw<W>>,
+    ) -> Result<Reply<D>>
+    where
+        D: TryFrom<W>,
+        Error: From<D::Error>,
+    {
+        let policy = self.inner.options.retry;
+        self.send_with_policy(&policy, operation, resource, generated, request)
+            .await
+    }
+
+    /// The client's retry policy.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.options.retry
+    }
+
+    /// [`Client::send_with`] under another retry policy, for operations that
+    /// are not safe to repeat blindly.
+    pub(crate) async fn send_with_policy<C, W, D>(
+        &self,
+        policy: &RetryPolicy,
+        operation: &'static str,
+        resource: &str,
+        generated: fn(&str, reqwest::Client, RequestAuth) -> C,
+        request: impl for<'c> FnMut(&'c C) -> BoxFuture<'c, Raw<W>>,
+    ) -> Result<Reply<D>>
+    where
+        D: TryFrom<W>,
+        Error: From<D::Error>,
+    {
         let inner = &self.inner;
         let reply = pipeline::run(
             tracing::info_span!("arr.call", operation, resource),
             operation,
-            &inner.options.retry,
+            policy,
             &inner.tokens,
-            |auth| rest::Client::new_with_client(&inner.endpoint, inner.http.clone(), auth),
+            |auth| generated(&inner.endpoint, inner.http.clone(), auth),
             request,
         )
         .await?;
         reply.try_map(D::try_from)
     }
 
-    /// Streams a pageable list: `first_page` sends the generated list
-    /// operation, later pages follow `@nextLink`; `split` turns a page into
-    /// its items and the next link.
-    pub(crate) fn list<W, T>(
+    /// Streams a pageable list: `fetch(client, None)` gets the first page,
+    /// `fetch(client, Some(link))` the page an `@nextLink` points at.
+    pub(crate) fn list<T>(
         &self,
-        operation: &'static str,
-        first_page: for<'c> fn(&'c rest::Client, uuid::Uuid, &str) -> BoxFuture<'c, Raw<W>>,
-        split: fn(W) -> Result<Page<T>>,
+        fetch: PageFetch<T>,
     ) -> impl Stream<Item = Result<T>> + Send + 'static
     where
-        W: serde::de::DeserializeOwned + Send + 'static,
         T: Send + 'static,
     {
         let client = self.clone();
         paged(move |link: Option<String>| {
             let client = client.clone();
-            async move {
-                let page = match link {
-                    Some(link) => client.follow_link(operation, &link).await?,
-                    None => {
-                        let (account, version) = (client.account_id(), client.api_version());
-                        client
-                            .send(operation, "", |c| first_page(c, account, version))
-                            .await?
-                            .value
-                    }
-                };
-                split(page)
-            }
-            .boxed()
+            async move { fetch(&client, link.as_deref()).await }.boxed()
         })
     }
 
     /// GETs an `@nextLink` with the same authentication. The link must point
     /// at the service endpoint: a token is never sent anywhere else.
-    async fn follow_link<W: serde::de::DeserializeOwned>(
+    pub(crate) async fn follow_link<W: serde::de::DeserializeOwned>(
         &self,
         operation: &'static str,
         link: &str,
@@ -239,7 +272,11 @@ impl Client {
 }
 
 /// One page of a list: its items and the link to the next page, if any.
-type Page<T> = (Vec<T>, Option<String>);
+pub(crate) type Page<T> = (Vec<T>, Option<String>);
+
+/// Gets one page: the first (`None`) or the one a next link points at.
+pub(crate) type PageFetch<T> =
+    for<'a> fn(&'a Client, Option<&'a str>) -> BoxFuture<'a, Result<Page<T>>>;
 
 /// The most pages one listing follows; ARR pages hold dozens of items and an
 /// account holds far fewer sessions or conversions than this many pages.

@@ -19,4 +19,6 @@ pub mod env {
     /// Path of a PEM file with the root certificate to trust (e.g. the
     /// emulator's); the platform's roots are then not loaded.
     pub const CA_CERT: &str = "ARR_CA_CERT";
+    /// ARR API version to speak: `v1`, `2021-01-01-preview` or `2021-01-01` (the default).
+    pub const API_VERSION: &str = "ARR_API_VERSION";
 }

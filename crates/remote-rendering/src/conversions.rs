@@ -5,8 +5,7 @@ use crate::error::Result;
 use crate::ids::ConversionId;
 use crate::models::{Conversion, ConversionInput, ConversionOutput};
 use crate::poller::ConversionPoller;
-use futures::{FutureExt as _, Stream};
-use remote_rendering_rest::types as wire;
+use futures::Stream;
 use std::time::Duration;
 
 impl Client {
@@ -17,20 +16,9 @@ impl Client {
         input: &ConversionInput,
         output: &ConversionOutput,
     ) -> Result<ConversionPoller> {
-        let body = wire::CreateConversionSettings {
-            settings: wire::ConversionSettings {
-                input_location: input.into(),
-                output_location: output.into(),
-            },
-        };
         let reply = self
-            .send("create conversion", id.as_str(), |c| {
-                let request = c.create_conversion().account_id(self.account_id());
-                let request = request
-                    .conversion_id(id.as_str())
-                    .api_version(self.api_version());
-                request.body(body.clone()).send().boxed()
-            })
+            .adapter()
+            .start_conversion(self, id, input, output)
             .await?;
         let retry_after = reply.retry_after();
         Ok(ConversionPoller::started(self.clone(), reply.value).after(retry_after))
@@ -46,32 +34,13 @@ impl Client {
         &self,
         id: &ConversionId,
     ) -> Result<(Conversion, Option<Duration>)> {
-        let reply = self
-            .send("get conversion", id.as_str(), |c| {
-                let request = c.get_conversion().account_id(self.account_id());
-                request
-                    .conversion_id(id.as_str())
-                    .api_version(self.api_version())
-                    .send()
-                    .boxed()
-            })
-            .await?;
+        let reply = self.adapter().get_conversion(self, id).await?;
         let retry_after = reply.retry_after();
         Ok((reply.value, retry_after))
     }
 
     /// All conversions of the account, following `@nextLink` page by page.
     pub fn list_conversions(&self) -> impl Stream<Item = Result<Conversion>> + Send + 'static {
-        self.list(
-            "list conversions",
-            |c, account, version| {
-                let request = c.list_conversions().account_id(account);
-                request.api_version(version).send().boxed()
-            },
-            |page: wire::ConversionList| {
-                let items = page.conversions.into_iter().map(Conversion::try_from);
-                Ok((items.collect::<Result<_>>()?, page.next_link))
-            },
-        )
+        self.list(|client, link| client.adapter().list_conversions(client, link))
     }
 }

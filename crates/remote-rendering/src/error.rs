@@ -1,5 +1,6 @@
 //! The one error type of the crate.
 
+use crate::api_version::ApiVersion;
 use crate::status::{ConversionStatus, ServiceErrorDetail, SessionStatus};
 use crate::unreachable::Unreachable;
 use std::fmt;
@@ -21,6 +22,16 @@ pub enum Error {
         field: &'static str,
         /// Why it was rejected.
         reason: String,
+    },
+
+    /// The client's API version does not have this operation (e.g.
+    /// conversions on `v1`); nothing was sent.
+    #[error("{operation} is not supported by API version {api_version}")]
+    Unsupported {
+        /// What was asked for.
+        operation: &'static str,
+        /// The version that cannot do it.
+        api_version: ApiVersion,
     },
 
     /// The client could not be configured (missing setting, unreadable certificate...).

@@ -265,17 +265,17 @@ pub struct Conversion {
     pub error: Option<ServiceErrorDetail>,
 }
 
-fn minutes(value: Option<i64>) -> Option<Duration> {
+pub(crate) fn minutes(value: Option<i64>) -> Option<Duration> {
     value
         .and_then(|m| u64::try_from(m).ok())
         .map(|m| Duration::from_secs(m * 60))
 }
 
-fn port(value: Option<i64>) -> Option<u16> {
+pub(crate) fn port(value: Option<i64>) -> Option<u16> {
     value.and_then(|p| u16::try_from(p).ok())
 }
 
-fn timestamp(value: &chrono::DateTime<chrono::Utc>) -> Option<OffsetDateTime> {
+pub(crate) fn timestamp(value: &chrono::DateTime<chrono::Utc>) -> Option<OffsetDateTime> {
     let nanos =
         i128::from(value.timestamp()) * 1_000_000_000 + i128::from(value.timestamp_subsec_nanos());
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
@@ -318,7 +318,7 @@ impl TryFrom<wire::Conversion> for Conversion {
     }
 }
 
-fn invalid_id(kind: &str, error: Error) -> Error {
+pub(crate) fn invalid_id(kind: &str, error: Error) -> Error {
     Error::InvalidResponse {
         operation: "decode",
         message: format!("the service returned an invalid {kind} id: {error}"),

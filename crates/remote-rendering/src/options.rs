@@ -1,6 +1,7 @@
 //! What a client is made of, as plain data: [`ClientOptions`], and their
 //! validation into the parts a client runs with.
 
+use crate::api_version::ApiVersion;
 use crate::auth::Credential;
 use crate::config::env;
 use crate::error::{Error, Result};
@@ -8,7 +9,8 @@ use crate::retry::RetryPolicy;
 use crate::tls;
 use std::time::Duration;
 
-/// The ARR API version used unless [`ClientOptions::api_version`] says otherwise.
+/// The name of the ARR API version used unless [`ClientOptions::api_version`]
+/// says otherwise ([`ApiVersion::default`]).
 pub const DEFAULT_API_VERSION: &str = remote_rendering_rest::STABLE_API_VERSION;
 
 /// Everything about a client except its account; see
@@ -40,8 +42,8 @@ pub struct ClientOptions {
     /// Root certificates (PEM) to trust, e.g. the emulator's; when any is
     /// given, the platform's roots are not loaded.
     pub root_certificates: Vec<Vec<u8>>,
-    /// The ARR `api-version` to send (default [`DEFAULT_API_VERSION`]).
-    pub api_version: String,
+    /// The ARR API version to speak (default [`ApiVersion::V2021_01_01`]).
+    pub api_version: ApiVersion,
     /// How long before expiry a cached STS token is refreshed (default 5 min).
     pub token_refresh_margin: Duration,
 }
@@ -59,7 +61,7 @@ impl Default for ClientOptions {
             request_timeout: Duration::from_secs(30),
             user_agent_suffix: None,
             root_certificates: Vec::new(),
-            api_version: DEFAULT_API_VERSION.to_string(),
+            api_version: ApiVersion::default(),
             token_refresh_margin: Duration::from_secs(5 * 60),
         }
     }
@@ -132,10 +134,6 @@ pub(crate) fn resolve(
             env::ACCESS_TOKEN
         ))
     })?;
-    if options.api_version.trim().is_empty() {
-        return Err(Error::validation("api version", "must not be empty"));
-    }
-
     let mut user_agent = format!("remote-rendering-rs/{}", env!("CARGO_PKG_VERSION"));
     if let Some(suffix) = &options.user_agent_suffix {
         user_agent.push(' ');

@@ -6,30 +6,36 @@ use crate::ids::SessionId;
 use crate::lease::{LeaseKeeper, LeaseKeeperOptions};
 use crate::models::{Lease, MAX_LEASE_MINUTES, Session, SessionOptions, SessionStatus};
 use crate::poller::SessionPoller;
-use futures::{FutureExt as _, Stream};
-use remote_rendering_rest::types as wire;
+use futures::Stream;
 use std::time::Duration;
 
 impl Client {
-    /// Creates a session and returns a poller that waits for it to be Ready.
+    /// Creates a session with the id `id` and returns a poller that waits
+    /// for it to be Ready.
     ///
     /// Retrying with the same id and options is safe: the service answers an
-    /// identical create with the existing session.
+    /// identical create with the existing session. API version `v1` lets
+    /// the service pick the id and refuses this with
+    /// [`Error::Unsupported`]; [`Client::start_new_session`] works on all
+    /// versions.
     pub async fn start_session(
         &self,
         id: &SessionId,
         options: &SessionOptions,
     ) -> Result<SessionPoller> {
-        let body = wire::CreateSessionSettings::try_from(options)?;
         let reply = self
-            .send("create session", id.as_str(), |c| {
-                let request = c.create_session().account_id(self.account_id());
-                let request = request
-                    .session_id(id.as_str())
-                    .api_version(self.api_version());
-                request.body(body.clone()).send().boxed()
-            })
+            .adapter()
+            .start_session(self, Some(id), options)
             .await?;
+        Ok(SessionPoller::started(self.clone(), reply.value))
+    }
+
+    /// Creates a session with an id picked for it (by the service on API
+    /// version `v1`, else a fresh [`SessionId::generate`]) and returns a
+    /// poller that waits for it to be Ready; the poller's
+    /// [`id`](crate::Poller::id) is the new session's id.
+    pub async fn start_new_session(&self, options: &SessionOptions) -> Result<SessionPoller> {
+        let reply = self.adapter().start_session(self, None, options).await?;
         Ok(SessionPoller::started(self.clone(), reply.value))
     }
 
@@ -43,16 +49,7 @@ impl Client {
         &self,
         id: &SessionId,
     ) -> Result<(Session, Option<Duration>)> {
-        let reply = self
-            .send("get session", id.as_str(), |c| {
-                let request = c.get_session().account_id(self.account_id());
-                request
-                    .session_id(id.as_str())
-                    .api_version(self.api_version())
-                    .send()
-                    .boxed()
-            })
-            .await?;
+        let reply = self.adapter().get_session(self, id).await?;
         let retry_after = reply.retry_after();
         Ok((reply.value, retry_after))
     }
@@ -64,8 +61,9 @@ impl Client {
     /// whose first attempt was applied (but whose answer was lost) is not an
     /// error.
     pub async fn update_lease(&self, id: &SessionId, total: Duration) -> Result<Session> {
-        let minutes = Lease::try_from(total)?.minutes() as i64;
-        match self.send_lease(id, minutes).await {
+        let lease = Lease::try_from(total)?;
+        let minutes = lease.minutes();
+        match self.adapter().set_lease(self, id, lease).await {
             Err(Error::Service(e)) if matches!(e.status, 400 | 409 | 422) => {
                 match self.get_session(id).await {
                     Ok(session)
@@ -83,22 +81,6 @@ impl Client {
             }
             other => other,
         }
-    }
-
-    async fn send_lease(&self, id: &SessionId, minutes: i64) -> Result<Session> {
-        let body = wire::UpdateSessionSettings {
-            max_lease_time_minutes: minutes,
-        };
-        let reply = self
-            .send("update session", id.as_str(), |c| {
-                let request = c.update_session().account_id(self.account_id());
-                let request = request
-                    .session_id(id.as_str())
-                    .api_version(self.api_version());
-                request.body(body.clone()).send().boxed()
-            })
-            .await?;
-        Ok(reply.value)
     }
 
     /// Extends the lease by `by`: reads the current total and sends the new
@@ -124,31 +106,12 @@ impl Client {
 
     /// Stops a session. Stopping a stopped session succeeds.
     pub async fn stop_session(&self, id: &SessionId) -> Result<()> {
-        self.send::<(), ()>("stop session", id.as_str(), |c| {
-            let request = c.stop_session().account_id(self.account_id());
-            request
-                .session_id(id.as_str())
-                .api_version(self.api_version())
-                .send()
-                .boxed()
-        })
-        .await?;
-        Ok(())
+        self.adapter().stop_session(self, id).await
     }
 
     /// All sessions that are not stopped, following `@nextLink` page by page.
     pub fn list_sessions(&self) -> impl Stream<Item = Result<Session>> + Send + 'static {
-        self.list(
-            "list sessions",
-            |c, account, version| {
-                let request = c.list_sessions().account_id(account);
-                request.api_version(version).send().boxed()
-            },
-            |page: wire::SessionsList| {
-                let items = page.sessions.into_iter().map(Session::try_from);
-                Ok((items.collect::<Result<_>>()?, page.next_link))
-            },
-        )
+        self.list(|client, link| client.adapter().list_sessions(client, link))
     }
 
     /// Keeps extending a session's lease in the background; see [`LeaseKeeper`].

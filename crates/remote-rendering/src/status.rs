@@ -70,6 +70,8 @@ open_enum!(
         Starting => "Starting",
         /// Clients can connect.
         Ready => "Ready",
+        /// Shutting down after a stop (reported by API version `v1` only).
+        Stopping => "Stopping",
         /// Stopped on request.
         Stopped => "Stopped",
         /// The lease ran out.

@@ -21,12 +21,14 @@ mod hostile_config;
 mod hostile_output;
 mod interrupt;
 mod quickstart;
+mod schemas;
 mod secrets_cli;
 mod storage;
+mod versions;
 
 const ARR: &str = env!("CARGO_BIN_EXE_arr");
 /// Every variable `arr` reads; cleared so the developer's shell cannot leak in.
-const ARR_VARS: [&str; 16] = [
+const ARR_VARS: [&str; 17] = [
     "ARR_ACCOUNT_ID",
     "ARR_ACCOUNT_KEY",
     "ARR_ACCOUNT_DOMAIN",
@@ -43,6 +45,7 @@ const ARR_VARS: [&str; 16] = [
     "ARR_STORAGE_ACCOUNT",
     "ARR_STORAGE_KEY",
     "ARR_STORAGE_ENDPOINT",
+    "ARR_API_VERSION",
 ];
 /// Upper bound for one `arr` run; every run here takes a few seconds at most.
 const RUN_TIMEOUT: Duration = Duration::from_secs(40);
@@ -188,6 +191,9 @@ fn help_of_every_command_is_stable() {
         &["token"],
         &["emulator"],
         &["quickstart"],
+        &["config"],
+        &["config", "schema"],
+        &["schema"],
     ];
     for command in commands {
         let output = arr().args(*command).arg("--help").output().unwrap();

@@ -39,8 +39,44 @@ impl FromRequestParts<Arc<Shared>> for AuthorizedAccount {
             .find(|(name, _)| *name == "account_id")
             .map(|(_, value)| value.to_owned())
             .ok_or_else(|| ApiError::no_such_resource().into_response())?;
-        authorize(shared, &account, &parts.headers, &parts.uri)
+        let api_version = match parts.extensions.get::<ServedApiVersion>() {
+            Some(ServedApiVersion(version)) => version,
+            None => API_VERSION,
+        };
+        authorize(shared, &account, &parts.headers)
+            .and_then(|()| check_api_version(&parts.uri, api_version))
             .map_err(IntoResponse::into_response)?;
+        Ok(Self { account })
+    }
+}
+
+/// The `api-version` a request is served as, when a version's front end
+/// (not the stable API's handlers themselves) took it in.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ServedApiVersion(pub(super) &'static str);
+
+/// [`AuthorizedAccount`] for the `v1` protocol: the same token checks, no
+/// `api-version` (v1 has none; the generated client's `api-version: v1`
+/// header is ignored).
+#[derive(Debug)]
+pub(super) struct AuthorizedV1Account {
+    /// The `{account_id}` path segment, as sent.
+    pub(super) account: String,
+}
+
+impl FromRequestParts<Arc<Shared>> for AuthorizedV1Account {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let params = RawPathParams::from_request_parts(parts, shared)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let account = params
+            .iter()
+            .find(|(name, _)| *name == "account_id")
+            .map(|(_, value)| value.to_owned())
+            .ok_or_else(|| ApiError::no_such_resource().into_response())?;
+        authorize(shared, &account, &parts.headers).map_err(IntoResponse::into_response)?;
         Ok(Self { account })
     }
 }
@@ -71,13 +107,8 @@ pub(super) fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
     Some(parsed.ok_or(()))
 }
 
-/// The checks every ARR route makes: token, account, `api-version`.
-fn authorize(
-    shared: &Shared,
-    account: &str,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Result<(), ApiError> {
+/// The checks every ARR route makes: a valid token for the account.
+fn authorize(shared: &Shared, account: &str, headers: &HeaderMap) -> Result<(), ApiError> {
     const REALM: &str = "Bearer realm=\"remoterendering\"";
     let token = match bearer(headers) {
         None => {
@@ -119,16 +150,22 @@ fn authorize(
             "The access token does not grant access to this account.",
         ));
     }
+    Ok(())
+}
+
+/// The `api-version` check of the 2021 routes: `expected` is the version
+/// the request is served as.
+fn check_api_version(uri: &Uri, expected: &str) -> Result<(), ApiError> {
     match query_param(uri, "api-version") {
-        Some(v) if v == API_VERSION => Ok(()),
+        Some(v) if v == expected => Ok(()),
         Some(v) => Err(ApiError::bad_request(
             "UnsupportedApiVersion",
-            format!("The api-version '{v}' is not supported; use '{API_VERSION}'."),
+            format!("The api-version '{v}' is not supported; use '{expected}'."),
         )
         .target("api-version")),
         None => Err(ApiError::bad_request(
             "MissingApiVersionParameter",
-            format!("The api-version query parameter is required; use '{API_VERSION}'."),
+            format!("The api-version query parameter is required; use '{expected}'."),
         )
         .target("api-version")),
     }

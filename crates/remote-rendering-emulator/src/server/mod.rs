@@ -8,6 +8,9 @@
 //! * [`responses`]: JSON bodies and the spec's error answers;
 //!   [`responses_headers`]: the service's headers on every answer;
 //! * [`sts`], [`sessions`], [`conversions`]: the operations;
+//! * [`v1`] (with [`timespan`]): the `v1` session protocol over the same
+//!   store; [`preview`]: `2021-01-01-preview`, the stable handlers' answers
+//!   in the preview's shapes;
 //! * [`admin`]: the `/_emulator/` test controls;
 //! * [`shared`]: the state they all share.
 //!
@@ -19,12 +22,15 @@ mod connections;
 mod conversions;
 mod extract;
 mod pipeline;
+mod preview;
 mod responses;
 mod responses_headers;
 mod routes;
 mod sessions;
 mod shared;
 mod sts;
+mod timespan;
+mod v1;
 
 pub use connections::Limits;
 pub(crate) use connections::serve;

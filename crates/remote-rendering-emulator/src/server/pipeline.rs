@@ -90,7 +90,9 @@ fn ambiguity(req: &Request<Body>) -> Option<ApiError> {
 /// the account id as parsed, so every spelling of one UUID (braces, no
 /// hyphens, `urn:uuid:`, any case, percent-encoded) shares one budget.
 fn rate_key(route: Route, path: &str) -> Option<RateKey> {
-    let segment = path.trim_start_matches('/').split('/').nth(1)?;
+    // The account's place in the path comes from the route (`/v1/` paths
+    // hold it one segment later).
+    let segment = route.account(path)?;
     let decoded = percent_decode_str(segment)
         .decode_utf8_lossy()
         .trim()

@@ -8,7 +8,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use super::responses::ApiError;
 use super::shared::Shared;
-use super::{admin, conversions, sessions, sts};
+use super::{admin, conversions, preview, sessions, sts, v1};
 use crate::Route;
 
 /// The handler of each operation; the one place a new operation is wired.
@@ -24,6 +24,11 @@ fn handler(route: Route) -> MethodRouter<Arc<Shared>> {
         Route::CreateConversion => on(method, conversions::create),
         Route::GetConversion => on(method, conversions::get),
         Route::ListConversions => on(method, conversions::list),
+        Route::V1CreateSession => on(method, v1::create),
+        Route::V1GetSessionProperties => on(method, v1::get),
+        Route::V1UpdateSession => on(method, v1::update),
+        Route::V1StopSession => on(method, v1::stop),
+        Route::V1ListSessions => on(method, v1::list),
     }
 }
 
@@ -45,6 +50,9 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
     for route in Route::ALL {
         let (path, has_verb) = router_path(route);
         let mut method_router = handler(route);
+        if !route.is_v1() && route != Route::StsToken {
+            method_router = preview::serving_preview_too(route, method_router);
+        }
         if has_verb {
             // A verb path is not a resource: other methods find nothing
             // there rather than a resource that refuses them.

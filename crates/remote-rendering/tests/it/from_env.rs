@@ -3,7 +3,7 @@
 //! process environment.
 
 use remote_rendering::config::env;
-use remote_rendering::{Client, ClientBuilder, Error, SessionId};
+use remote_rendering::{ApiVersion, Client, ClientBuilder, Error, SessionId};
 use std::time::Duration;
 
 fn set(name: &str, value: &str) {
@@ -81,6 +81,27 @@ async fn clients_are_configured_from_arr_variables() {
         client.sts_endpoint(),
         "https://sts.westus2.mixedreality.azure.com"
     );
+
+    // The API version, by its name.
+    assert_eq!(
+        Client::from_env().unwrap().api_version(),
+        ApiVersion::V2021_01_01
+    );
+    set(env::API_VERSION, "v1");
+    assert_eq!(Client::from_env().unwrap().api_version(), ApiVersion::V1);
+    set(env::API_VERSION, "1.0");
+    let error = Client::from_env().unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Validation {
+                field: "api version",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    unset(env::API_VERSION);
 
     // An unreadable CA file is reported.
     set(env::CA_CERT, "/nonexistent/ca.pem");

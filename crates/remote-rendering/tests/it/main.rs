@@ -19,3 +19,4 @@ mod retries;
 mod sessions;
 mod unreachable;
 mod validation;
+mod versions;

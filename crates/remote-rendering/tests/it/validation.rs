@@ -1,8 +1,8 @@
 //! Local validation (nothing reaches the network), configuration and TLS.
 
 use remote_rendering::{
-    Client, ConversionId, ConversionInput, ConversionOutput, Credential, Error, RetryPolicy,
-    SessionId, SessionOptions, SessionSize,
+    ApiVersion, Client, ConversionId, ConversionInput, ConversionOutput, Credential, Error,
+    RetryPolicy, SessionId, SessionOptions, SessionSize,
 };
 use std::time::Duration;
 
@@ -178,12 +178,7 @@ fn configuration_is_validated_when_building() {
         .unwrap_err();
     assert!(matches!(error, Error::Configuration(_)), "{error:?}");
     assert_eq!(
-        field(
-            &builder("https://x.example")
-                .api_version(" ")
-                .build()
-                .unwrap_err()
-        ),
+        field(&" ".parse::<ApiVersion>().unwrap_err()),
         "api version"
     );
 }
@@ -239,17 +234,18 @@ async fn api_version_and_user_agent_are_configurable() {
     let emu = crate::common::emulator().start().await.unwrap();
     let client = crate::common::builder(&emu)
         .user_agent_suffix("my-app/1.0")
-        .api_version("2099-01-01")
+        .api_version(ApiVersion::V2021_01_01Preview)
         .build()
         .unwrap();
-    // The emulator only speaks 2021-01-01.
+    assert_eq!(client.api_version(), ApiVersion::V2021_01_01Preview);
     let error = client
         .get_session(&SessionId::generate())
         .await
         .unwrap_err();
-    let service = error.service_error().unwrap();
-    assert_eq!(service.status, 400);
-    assert_eq!(service.target.as_deref(), Some("api-version"));
+    assert_eq!(error.status(), Some(404), "{error:?}");
     let query = emu.requests().last().unwrap().query.clone().unwrap();
-    assert!(query.contains("api-version=2099-01-01"), "{query}");
+    assert!(query.contains("api-version=2021-01-01-preview"), "{query}");
+    // A version the client does not know is refused before anything is sent.
+    let error = "2099-01-01".parse::<ApiVersion>().unwrap_err();
+    assert!(error.to_string().contains("2021-01-01-preview"), "{error}");
 }

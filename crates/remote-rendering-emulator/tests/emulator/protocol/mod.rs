@@ -4,3 +4,4 @@ mod conversions;
 mod fidelity;
 mod sessions;
 mod sts_and_auth;
+mod versions;

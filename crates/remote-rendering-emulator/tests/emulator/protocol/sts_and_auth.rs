@@ -215,7 +215,8 @@ async fn arr_routes_require_token_account_and_api_version() {
     );
     let old_version = read(
         ctx.http
-            .get(format!("{base}?api-version=2021-01-01-preview"))
+            // The preview is served too (protocol::versions); this one never was.
+            .get(format!("{base}?api-version=2020-01-01"))
             .bearer_auth(&ctx.token)
             .send()
             .await
