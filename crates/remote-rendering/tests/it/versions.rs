@@ -17,8 +17,9 @@ const WAIT: Duration = Duration::from_secs(20);
 
 fn conversion_io(asset: &str) -> (ConversionInput, ConversionOutput) {
     (
-        ConversionInput::new("https://in.blob.example/models", asset).unwrap(),
-        ConversionOutput::new("https://out.blob.example/assets").unwrap(),
+        // A storage account the test emulator links (no SAS needed).
+        ConversionInput::new("https://arrstorage.blob.core.windows.net/models", asset).unwrap(),
+        ConversionOutput::new("https://arrstorage.blob.core.windows.net/assets").unwrap(),
     )
 }
 
