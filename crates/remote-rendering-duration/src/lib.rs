@@ -23,9 +23,11 @@ use std::time::Duration;
 
 mod format;
 mod parse;
+mod timespan;
 
 pub use format::format_duration;
 pub use parse::parse_duration;
+pub use timespan::{format_timespan, parse_timespan};
 
 /// Why a text is not a duration; its message names the accepted forms.
 #[derive(Debug, Clone, PartialEq, Eq)]

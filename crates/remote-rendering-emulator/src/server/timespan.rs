@@ -1,58 +1,14 @@
-//! .NET timespans, as the `v1` protocol writes leases and elapsed times:
-//! `[d.]h:m:s[.fraction]`.
+//! .NET timespans, as the `v1` protocol writes leases and elapsed times
+//! (the grammar lives in `remote-rendering-duration`, shared with the client).
 
 use std::time::Duration;
 
-/// Parses `[d.]h:m:s[.fraction]` (`4:0:0`, `04:00:00`, `1.00:00:00`,
-/// `00:00:01.5`); `None` for anything else.
-pub(super) fn parse(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let (days, clock) = match text.split_once('.') {
-        // A dot before the first colon separates days; after it, a fraction.
-        Some((days, rest)) if !days.contains(':') => (number(days)?, rest),
-        _ => (0, text),
-    };
-    let (clock, fraction) = match clock.split_once('.') {
-        Some((clock, fraction)) => (clock, Some(fraction)),
-        None => (clock, None),
-    };
-    let mut parts = clock.split(':');
-    let hours = number(parts.next()?)?;
-    let minutes = number(parts.next()?)?;
-    let seconds = number(parts.next()?)?;
-    if parts.next().is_some() || hours > 23 || minutes > 59 || seconds > 59 {
-        return None;
-    }
-    let nanos = match fraction {
-        None => 0,
-        Some(digits) if !digits.is_empty() && digits.len() <= 9 => {
-            u32::try_from(number(digits)?).ok()? * 10u32.pow(9 - digits.len() as u32)
-        }
-        Some(_) => return None,
-    };
-    let whole = days
-        .checked_mul(86_400)?
-        .checked_add(hours * 3600 + minutes * 60 + seconds)?;
-    Some(Duration::new(whole, nanos))
-}
+pub(super) use remote_rendering_duration::parse_timespan as parse;
 
-fn number(digits: &str) -> Option<u64> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
-}
-
-/// `minutes` as `hh:mm:ss`, or `d.hh:mm:ss` from a day on (.NET would read
-/// `24:00:00` as 24 days).
+/// `minutes` as `hh:mm:ss`, or `d.hh:mm:ss` from a day on.
 pub(super) fn from_minutes(minutes: i64) -> String {
-    let minutes = minutes.max(0);
-    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
-    if days > 0 {
-        format!("{days}.{hours:02}:{minutes:02}:00")
-    } else {
-        format!("{hours:02}:{minutes:02}:00")
-    }
+    let minutes = u64::try_from(minutes).unwrap_or(0);
+    remote_rendering_duration::format_timespan(Duration::from_secs(minutes * 60))
 }
 
 #[cfg(test)]

@@ -215,59 +215,7 @@ fn never_arrived(error: &Error) -> bool {
     }
 }
 
-/// A duration as a .NET timespan: `h:mm:ss` below a day, `d.hh:mm:ss` from
-/// a day on (`24:00:00` would read as 24 days).
-pub(crate) fn timespan(duration: Duration) -> String {
-    let seconds = duration.as_secs();
-    let (days, hours) = (seconds / 86_400, seconds / 3600 % 24);
-    let (minutes, seconds) = (seconds / 60 % 60, seconds % 60);
-    if days > 0 {
-        format!("{days}.{hours:02}:{minutes:02}:{seconds:02}")
-    } else {
-        format!("{hours:02}:{minutes:02}:{seconds:02}")
-    }
-}
-
-/// Parses a .NET timespan `[d.]h:m:s[.fraction]` (as in `4:0:0`,
-/// `04:00:00`, `1.00:00:00`, `00:00:01.5`); `None` for anything else.
-pub(crate) fn parse_timespan(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let (days, clock) = match text.split_once('.') {
-        // A dot before the first colon separates days; after it, a fraction.
-        Some((days, rest)) if !days.contains(':') => (number(days)?, rest),
-        _ => (0, text),
-    };
-    let (clock, fraction) = match clock.split_once('.') {
-        Some((clock, fraction)) => (clock, Some(fraction)),
-        None => (clock, None),
-    };
-    let mut parts = clock.split(':');
-    let (hours, minutes, seconds) = (
-        number(parts.next()?)?,
-        number(parts.next()?)?,
-        number(parts.next()?)?,
-    );
-    if parts.next().is_some() || hours > 23 || minutes > 59 || seconds > 59 {
-        return None;
-    }
-    let nanos = match fraction {
-        None => 0,
-        Some(digits) if !digits.is_empty() && digits.len() <= 9 => {
-            number(digits)? as u32 * 10u32.pow(9 - digits.len() as u32)
-        }
-        Some(_) => return None,
-    };
-    let whole = days
-        .checked_mul(86_400)?
-        .checked_add(hours * 3600 + minutes * 60 + seconds)?;
-    Some(Duration::new(whole, nanos))
-}
-
-fn number(digits: &str) -> Option<u64> {
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
-}
+pub(crate) use remote_rendering_duration::{format_timespan as timespan, parse_timespan};
 
 fn invalid_timespan(field: &str, value: &str) -> Error {
     Error::InvalidResponse {
