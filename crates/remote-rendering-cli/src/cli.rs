@@ -3,7 +3,7 @@
 use crate::duration::{parse_duration, parse_lease};
 use crate::error::EXIT_CODES_HELP;
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
-use remote_rendering::{ApiVersion, SessionSize};
+use remote_rendering::{ApiVersion, ConversionStatus, SessionSize, SessionStatus};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -56,7 +56,7 @@ pub enum Command {
     Emulator(remote_rendering_emulator::cli::EmulatorArgs),
     /// Walk through a whole job against an in-process emulator.
     Quickstart(QuickstartArgs),
-    /// Inspect the configuration file format.
+    /// Show and check the effective settings; describe the configuration file format.
     Config(ConfigCommand),
     /// Print the JSON Schema of a command's `--output json` document.
     Schema(SchemaArgs),
@@ -83,6 +83,19 @@ pub struct ConfigCommand {
 pub enum ConfigSubcommand {
     /// Print the JSON Schema of arrconfig.json, for editors to validate it.
     Schema,
+    /// Print the effective settings and where each comes from (secrets are never shown).
+    Show(ConfigCheckArgs),
+    /// Check the settings (flags, ARR_* variables, --config file) without any network call; exit 2 when invalid.
+    Validate(ConfigCheckArgs),
+}
+
+/// `arr config show` and `arr config validate`: the connection flags they
+/// take into account, as every network command would.
+#[derive(Debug, Args)]
+pub struct ConfigCheckArgs {
+    /// How to reach the service.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 /// `arr schema`
@@ -112,6 +125,12 @@ pub enum DocumentName {
     Token,
     /// `quickstart`.
     Quickstart,
+    /// `session stop --all`.
+    SessionStopAll,
+    /// `config show`.
+    ConfigShow,
+    /// `config validate`.
+    ConfigValidate,
 }
 
 /// How to reach the service. Each flag falls back to its environment
@@ -176,11 +195,11 @@ pub enum SessionSubcommand {
     /// Show one session.
     Get(SessionIdArg),
     /// List the sessions that are not stopped.
-    List,
+    List(SessionListArgs),
     /// Extend a session's lease, by an amount or to a total.
     Extend(SessionExtendArgs),
-    /// Stop a session.
-    Stop(SessionIdArg),
+    /// Stop a session, or with --all every session still starting or running.
+    Stop(SessionStopArgs),
     /// Wait until a session is Ready (or ends).
     Wait(SessionWaitArgs),
     /// Keep extending a session's lease until Ctrl-C or until the session ends.
@@ -227,6 +246,29 @@ pub struct SessionStartArgs {
 pub struct SessionIdArg {
     /// Session id.
     pub id: String,
+}
+
+/// `arr session list`
+#[derive(Debug, Clone, Default, Args)]
+pub struct SessionListArgs {
+    /// Only sessions in these states (comma-separated or repeated, any case).
+    #[arg(long, value_name = "STATUS", value_delimiter = ',', ignore_case = true,
+          value_parser = crate::status_filter::session_status_parser())]
+    pub status: Vec<SessionStatus>,
+}
+
+/// `arr session stop`
+#[derive(Debug, Clone, Args)]
+#[command(group(ArgGroup::new("which").required(true).multiple(false).args(["id", "all"])))]
+pub struct SessionStopArgs {
+    /// Session id.
+    pub id: Option<String>,
+    /// Stop every session that is not already Stopped, Expired or Error (asks first).
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: stop without asking (required when stdin is not a terminal).
+    #[arg(long, short = 'y', requires = "all")]
+    pub yes: bool,
 }
 
 /// `arr session extend`
@@ -291,11 +333,20 @@ pub enum ConversionSubcommand {
     /// Show one conversion.
     Get(ConversionIdArg),
     /// List the account's conversions.
-    List,
+    List(ConversionListArgs),
     /// Wait until a conversion finishes.
     Wait(ConversionWaitArgs),
     /// Download what a Succeeded conversion wrote (the .arrAsset, result and info files).
     Download(crate::download::DownloadArgs),
+}
+
+/// `arr conversion list`
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConversionListArgs {
+    /// Only conversions in these states (comma-separated or repeated, any case).
+    #[arg(long, value_name = "STATUS", value_delimiter = ',', ignore_case = true,
+          value_parser = crate::status_filter::conversion_status_parser())]
+    pub status: Vec<ConversionStatus>,
 }
 
 /// `arr conversion start`

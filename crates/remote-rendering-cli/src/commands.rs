@@ -4,6 +4,7 @@ use crate::cli::{
     ConfigCommand, ConfigSubcommand, ConnectionArgs, ConversionCommand, ConversionSubcommand,
     KeepAliveArgs, SchemaArgs, SessionCommand, SessionSubcommand, TokenArgs,
 };
+use crate::connection::Connection;
 use crate::documents::{
     self, ExtensionDocument, KeepAliveDocument, SessionStopDocument, TokenDocument, to_value,
 };
@@ -13,7 +14,9 @@ use crate::output::{
     Printer, conversion_json, conversion_rows, conversions_table, format_time, render_rows,
     session_json, session_rows, sessions_table,
 };
-use crate::settings::{ArrConfig, Connection, conversion_locations, process_env, session_options};
+use crate::settings::{ArrConfig, conversion_locations, process_env, session_options};
+use crate::sources::{Source, Sourced};
+use crate::status_filter::matches;
 use crate::wait::Interrupt;
 use crate::waiting::wait_for;
 use futures::TryStreamExt as _;
@@ -28,10 +31,14 @@ pub struct Context {
     pub printer: Printer,
     /// The `--config` file, or an empty one.
     pub config: ArrConfig,
+    /// Where the `--config` file is, if one was given.
+    pub config_path: Option<std::path::PathBuf>,
     /// The command's `--timeout`.
     pub deadline: crate::deadline::Deadline,
     /// The API version every command speaks (`--api-version`, `ARR_API_VERSION`).
     pub api_version: ApiVersion,
+    /// Where [`Context::api_version`] came from.
+    pub api_version_source: Source,
 }
 
 impl Context {
@@ -117,8 +124,12 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
             ctx.print_session(&session);
             Ok(())
         }
-        SessionSubcommand::List => {
-            let sessions: Vec<_> = client.list_sessions().try_collect().await?;
+        SessionSubcommand::List(args) => {
+            let sessions: Vec<_> = client
+                .list_sessions()
+                .try_filter(|s| std::future::ready(matches(&args.status, &s.status)))
+                .try_collect()
+                .await?;
             ctx.printer.print(
                 || sessions_table(&sessions),
                 || json!(sessions.iter().map(session_json).collect::<Vec<_>>()),
@@ -149,8 +160,12 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
             ctx.print_session(&session);
             Ok(())
         }
+        SessionSubcommand::Stop(args) if args.all => {
+            crate::stop_all::run(&ctx.printer, &client, args.yes).await
+        }
         SessionSubcommand::Stop(args) => {
-            let id = SessionId::new(args.id)?;
+            // clap's argument group requires an id without --all.
+            let id = SessionId::new(args.id.unwrap_or_default())?;
             client.stop_session(&id).await?;
             ctx.printer.print(
                 || format!("Stopped session {id}.\n"),
@@ -289,8 +304,12 @@ pub async fn conversion(ctx: &Context, cmd: ConversionCommand) -> CliResult {
             ctx.print_conversion(&conversion);
             Ok(())
         }
-        ConversionSubcommand::List => {
-            let conversions: Vec<_> = client.list_conversions().try_collect().await?;
+        ConversionSubcommand::List(args) => {
+            let conversions: Vec<_> = client
+                .list_conversions()
+                .try_filter(|c| std::future::ready(matches(&args.status, &c.status)))
+                .try_collect()
+                .await?;
             ctx.printer.print(
                 || conversions_table(&conversions),
                 || json!(conversions.iter().map(conversion_json).collect::<Vec<_>>()),
@@ -341,6 +360,27 @@ pub fn config(ctx: &Context, cmd: ConfigCommand) -> CliResult {
             let schema = schemars::schema_for!(ArrConfig);
             print_schema(ctx, &schema)
         }
+        ConfigSubcommand::Show(args) => {
+            let settings = crate::config_show::effective(&config_inputs(ctx, &args));
+            crate::config_show::print(&ctx.printer, ctx.config_path.as_deref(), &settings);
+            Ok(())
+        }
+        ConfigSubcommand::Validate(args) => {
+            let problems = crate::config_validate::problems(&config_inputs(ctx, &args));
+            crate::config_validate::report(&ctx.printer, ctx.config_path.as_deref(), problems)
+        }
+    }
+}
+
+fn config_inputs<'a>(
+    ctx: &'a Context,
+    args: &'a crate::cli::ConfigCheckArgs,
+) -> crate::config_show::Inputs<'a> {
+    crate::config_show::Inputs {
+        args: &args.connection,
+        config: &ctx.config,
+        api_version: Sourced::new(ctx.api_version, ctx.api_version_source.clone()),
+        env: &process_env,
     }
 }
 

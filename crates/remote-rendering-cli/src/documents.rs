@@ -162,6 +162,96 @@ pub struct QuickstartDocument {
     pub seconds: f64,
 }
 
+/// What happened to one session in `arr session stop --all`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct StopOutcomeDocument {
+    /// Session id.
+    pub id: String,
+    /// Its state when listed, before the stop.
+    pub status: String,
+    /// Whether the stop was accepted.
+    pub stopped: bool,
+    /// Why it was not, when it was not.
+    pub error: Option<String>,
+}
+
+/// `arr session stop --all`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct SessionStopAllDocument {
+    /// The sessions it tried to stop, in listing order.
+    pub sessions: Vec<StopOutcomeDocument>,
+}
+
+/// One effective setting of `arr config show`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct SettingDocument {
+    /// Setting name, e.g. `accountId`.
+    pub name: String,
+    /// The value; null when unset and always null for a secret.
+    pub value: Option<String>,
+    /// A secret (key, token, SAS): never shown, only whether it is set.
+    pub secret: bool,
+    /// Whether it has a value.
+    pub set: bool,
+    /// Where the value came from (`flag --account-id`, `env ARR_ACCOUNT_ID`,
+    /// `config accountSettings.arrAccountId`, `default`, `derived from ...`);
+    /// null when unset.
+    pub source: Option<String>,
+}
+
+/// `arr config show`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ConfigShowDocument {
+    /// The `--config` file, if one was given.
+    pub config_file: Option<String>,
+    /// Every setting, in a fixed order.
+    pub settings: Vec<SettingDocument>,
+}
+
+/// How bad a problem `arr config validate` found is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Commands would fail or use a wrong value.
+    Error,
+    /// Worth a look; commands work.
+    Warning,
+}
+
+/// One problem `arr config validate` found.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ProblemDocument {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The setting concerned: a config key, a variable or a flag.
+    pub setting: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// `arr config validate`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ConfigValidateDocument {
+    /// True when no problem is an error.
+    pub valid: bool,
+    /// The `--config` file, if one was given.
+    pub config_file: Option<String>,
+    /// The problems found, errors first.
+    pub problems: Vec<ProblemDocument>,
+}
+
 fn minutes(d: Option<Duration>) -> Option<u64> {
     d.map(|d| d.as_secs() / 60)
 }
@@ -224,5 +314,8 @@ pub fn schema(name: DocumentName) -> RootSchema {
         DocumentName::ConversionList => schemars::schema_for!(Vec<ConversionDocument>),
         DocumentName::Token => schemars::schema_for!(TokenDocument),
         DocumentName::Quickstart => schemars::schema_for!(QuickstartDocument),
+        DocumentName::SessionStopAll => schemars::schema_for!(SessionStopAllDocument),
+        DocumentName::ConfigShow => schemars::schema_for!(ConfigShowDocument),
+        DocumentName::ConfigValidate => schemars::schema_for!(ConfigValidateDocument),
     }
 }

@@ -6,13 +6,16 @@
 //! [`error::EXIT_CODES_HELP`].
 
 use clap::Parser as _;
-use cli::{Cli, Command};
+use cli::{Cli, Command, ConfigSubcommand};
 use commands::Context;
 use error::{CliError, CliResult};
 use remote_rendering::ApiVersion;
 use remote_rendering_cli::output::Printer;
 use remote_rendering_cli::settings::{self, ArrConfig};
-use remote_rendering_cli::{cancel, cli, commands, deadline, error, escape, quickstart};
+use remote_rendering_cli::sources::Source;
+use remote_rendering_cli::{
+    cancel, cli, commands, deadline, error, escape, placeholders, quickstart,
+};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -78,20 +81,33 @@ async fn run(cli: Cli, printer: &Printer, deadline: deadline::Deadline) -> CliRe
         Some(path) => ArrConfig::load(path)?,
         None => ArrConfig::default(),
     };
-    let api_version = match cli.api_version {
-        Some(version) => version,
+    if let Some(path) = &cli.config
+        && !matches!(&cli.command, Command::Config(c) if matches!(c.command, ConfigSubcommand::Validate(_)))
+    {
+        // `config validate` lists them itself; everything else says so once.
+        let keys = config.placeholder_keys();
+        if !keys.is_empty() {
+            eprintln!("{}", placeholders::warning(path, &keys));
+        }
+    }
+    let (api_version, api_version_source) = match cli.api_version {
+        Some(version) => (version, Source::Flag("--api-version")),
         None => match settings::process_env("ARR_API_VERSION") {
-            Some(name) => name
-                .parse()
-                .map_err(|e| CliError::usage(format!("ARR_API_VERSION: {e}")))?,
-            None => ApiVersion::default(),
+            Some(name) => (
+                name.parse()
+                    .map_err(|e| CliError::usage(format!("ARR_API_VERSION: {e}")))?,
+                Source::Env("ARR_API_VERSION"),
+            ),
+            None => (ApiVersion::default(), Source::Default),
         },
     };
     let ctx = Context {
         printer: printer.clone(),
         deadline,
         config,
+        config_path: cli.config.clone(),
         api_version,
+        api_version_source,
     };
     match cli.command {
         Command::Session(cmd) => commands::session(&ctx, cmd).await,

@@ -1,15 +1,14 @@
 //! Where settings come from: flags, then `ARR_*` environment variables, then
 //! the sample scripts' `arrconfig.json` (`--config FILE`).
 
-use crate::cli::{ConnectionArgs, ConversionStartArgs, SessionStartArgs};
+use crate::cli::{ConversionStartArgs, SessionStartArgs};
 use crate::duration::parse_lease;
 use crate::error::{CliError, CliResult};
-use remote_rendering::{
-    ApiVersion, Client, ConversionInput, ConversionOutput, Credential, SessionOptions, SessionSize,
-};
+use crate::placeholders::{is_optional_placeholder, is_placeholder};
+use remote_rendering::{ConversionInput, ConversionOutput, SessionOptions, SessionSize};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// Lease used when neither `--lease` nor `maxLeaseTime` says otherwise; the
@@ -97,6 +96,71 @@ pub struct AssetConversionSettings {
 }
 
 impl ArrConfig {
+    /// Every key `arr` reads, with its `section.key` name.
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 15] {
+        let a = &self.account_settings;
+        let r = &self.rendering_session_settings;
+        let c = &self.asset_conversion_settings;
+        [
+            ("accountSettings.arrAccountId", &a.arr_account_id),
+            ("accountSettings.arrAccountKey", &a.arr_account_key),
+            ("accountSettings.arrAccountDomain", &a.arr_account_domain),
+            ("accountSettings.region", &a.region),
+            (
+                "renderingSessionSettings.remoteRenderingDomain",
+                &r.remote_rendering_domain,
+            ),
+            ("renderingSessionSettings.vmSize", &r.vm_size),
+            ("renderingSessionSettings.maxLeaseTime", &r.max_lease_time),
+            (
+                "assetConversionSettings.storageAccountName",
+                &c.storage_account_name,
+            ),
+            (
+                "assetConversionSettings.blobInputContainerName",
+                &c.blob_input_container_name,
+            ),
+            (
+                "assetConversionSettings.blobOutputContainerName",
+                &c.blob_output_container_name,
+            ),
+            (
+                "assetConversionSettings.inputFolderPath",
+                &c.input_folder_path,
+            ),
+            (
+                "assetConversionSettings.inputAssetPath",
+                &c.input_asset_path,
+            ),
+            (
+                "assetConversionSettings.outputFolderPath",
+                &c.output_folder_path,
+            ),
+            (
+                "assetConversionSettings.outputAssetFileName",
+                &c.output_asset_file_name,
+            ),
+            (
+                "assetConversionSettings.localAssetDirectoryPath",
+                &c.local_asset_directory_path,
+            ),
+        ]
+    }
+
+    /// The keys that still hold the sample's placeholder text (optional
+    /// keys' `<optional: ...>` placeholders are not counted).
+    pub fn placeholder_keys(&self) -> Vec<&'static str> {
+        self.fields()
+            .into_iter()
+            .filter(|(_, field)| {
+                field
+                    .as_deref()
+                    .is_some_and(|v| is_placeholder(v) && !is_optional_placeholder(v))
+            })
+            .map(|(key, _)| key)
+            .collect()
+    }
+
     /// Reads and parses `path`.
     pub fn load(path: &Path) -> CliResult<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -126,7 +190,8 @@ fn without_values(message: &str) -> String {
 }
 
 /// An optional config value: the sample file ships with empty strings and
-/// `<fill in ...>` placeholders, neither of which is a setting.
+/// `<fill in ...>` placeholders ([`crate::placeholders`]), neither of which
+/// is a setting.
 pub fn value_of(field: &Option<String>) -> Option<String> {
     value(field)
 }
@@ -134,8 +199,7 @@ pub fn value_of(field: &Option<String>) -> Option<String> {
 /// See [`value_of`].
 fn value(field: &Option<String>) -> Option<String> {
     let v = field.as_deref()?.trim();
-    let placeholder = v.starts_with('<') && v.ends_with('>');
-    (!v.is_empty() && !placeholder).then(|| v.to_string())
+    (!v.is_empty() && !is_placeholder(v)).then(|| v.to_string())
 }
 
 /// Reads an environment variable; injectable so resolution can be unit tested.
@@ -144,208 +208,6 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// The process environment, ignoring empty variables.
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn missing(what: &str, flag: &str, var: &str, key: Option<&str>) -> CliError {
-    let mut message = format!("missing {what}: pass {flag} or set {var}");
-    if let Some(key) = key {
-        message.push_str(&format!(" or `{key}` in the --config file"));
-    }
-    CliError::usage(message)
-}
-
-/// Everything needed to build a [`Client`], resolved from all sources.
-pub struct Connection {
-    account_id: String,
-    account_domain: String,
-    credential: Credential,
-    endpoint: Option<String>,
-    region: Option<String>,
-    sts_endpoint: Option<String>,
-    ca_cert: Option<PathBuf>,
-    poll_interval: Option<Duration>,
-    request_timeout: Option<Duration>,
-    retry: Option<remote_rendering::RetryPolicy>,
-    api_version: ApiVersion,
-}
-
-impl Connection {
-    /// Resolves the connection settings: flag, then environment, then config.
-    pub fn resolve(args: &ConnectionArgs, config: &ArrConfig, env: Env<'_>) -> CliResult<Self> {
-        let account = &config.account_settings;
-        let session = &config.rendering_session_settings;
-        let pick = |flag: &Option<String>, var: &str, key: Option<String>| {
-            flag.clone()
-                .filter(|v| !v.trim().is_empty())
-                .or_else(|| env(var))
-                .or(key)
-        };
-
-        let account_id = pick(
-            &args.account_id,
-            "ARR_ACCOUNT_ID",
-            value(&account.arr_account_id),
-        )
-        .ok_or_else(|| {
-            missing(
-                "account id",
-                "--account-id",
-                "ARR_ACCOUNT_ID",
-                Some("accountSettings.arrAccountId"),
-            )
-        })?;
-
-        let credential = match pick(
-            &args.account_key,
-            "ARR_ACCOUNT_KEY",
-            value(&account.arr_account_key),
-        ) {
-            Some(key) => Credential::account_key(key),
-            // A ready token suits CI jobs that must not hold the key.
-            None => match env("ARR_ACCESS_TOKEN") {
-                Some(token) => Credential::access_token(token),
-                None => {
-                    return Err(missing(
-                        "account key",
-                        "--account-key",
-                        "ARR_ACCOUNT_KEY (or ARR_ACCESS_TOKEN)",
-                        Some("accountSettings.arrAccountKey"),
-                    ));
-                }
-            },
-        };
-
-        let config_region = value(&account.region);
-        let account_domain = pick(
-            &args.account_domain,
-            "ARR_ACCOUNT_DOMAIN",
-            value(&account.arr_account_domain)
-                .map(|d| config_domain(&d))
-                .or_else(|| {
-                    config_region
-                        .as_ref()
-                        .map(|r| format!("{r}.mixedreality.azure.com"))
-                }),
-        )
-        .ok_or_else(|| {
-            missing(
-                "account domain",
-                "--account-domain",
-                "ARR_ACCOUNT_DOMAIN",
-                Some("accountSettings.arrAccountDomain"),
-            )
-        })?;
-
-        // Endpoint and region name the same thing, so they are resolved
-        // together: a --region flag beats an ARR_ENDPOINT variable.
-        let (endpoint, region) = if args.endpoint.is_some() || args.region.is_some() {
-            (args.endpoint.clone(), args.region.clone())
-        } else if env("ARR_ENDPOINT").is_some() || env("ARR_REGION").is_some() {
-            (env("ARR_ENDPOINT"), env("ARR_REGION"))
-        } else if let Some(domain) = value(&session.remote_rendering_domain) {
-            if domain.contains("://") {
-                (Some(domain), None)
-            } else if domain.contains('.') {
-                (Some(format!("https://{domain}")), None)
-            } else {
-                (None, Some(domain))
-            }
-        } else if let Some(region) = config_region {
-            (None, Some(region))
-        } else if let Some(region) = account_domain
-            .strip_suffix(".mixedreality.azure.com")
-            .filter(|r| !r.contains('.'))
-        {
-            // An Azure account domain names its region.
-            (None, Some(region.to_string()))
-        } else {
-            return Err(missing(
-                "service endpoint",
-                "--endpoint or --region",
-                "ARR_ENDPOINT or ARR_REGION",
-                Some("accountSettings.region"),
-            ));
-        };
-
-        Ok(Self {
-            account_id,
-            account_domain,
-            credential,
-            endpoint,
-            region,
-            sts_endpoint: args
-                .sts_endpoint
-                .clone()
-                .or_else(|| env("ARR_STS_ENDPOINT")),
-            ca_cert: args
-                .ca_cert
-                .clone()
-                .or_else(|| env("ARR_CA_CERT").map(PathBuf::from)),
-            poll_interval: args.poll_interval,
-            request_timeout: args.request_timeout,
-            retry: match (args.no_retry, args.retries) {
-                (true, _) => Some(remote_rendering::RetryPolicy::none()),
-                (false, Some(n)) => {
-                    Some(remote_rendering::RetryPolicy::default().with_max_retries(n))
-                }
-                (false, None) => None,
-            },
-            api_version: ApiVersion::default(),
-        })
-    }
-
-    /// Speaks `version` (`--api-version` / `ARR_API_VERSION`).
-    pub fn with_api_version(mut self, version: ApiVersion) -> Self {
-        self.api_version = version;
-        self
-    }
-
-    /// Builds the client (sends nothing).
-    pub fn client(self) -> CliResult<Client> {
-        let mut builder = Client::builder(&self.account_id, &self.account_domain)
-            .credential(self.credential)
-            .api_version(self.api_version)
-            .user_agent_suffix(concat!("arr-cli/", env!("CARGO_PKG_VERSION")));
-        if let Some(endpoint) = &self.endpoint {
-            builder = builder.endpoint(endpoint);
-        }
-        if let Some(region) = &self.region {
-            builder = builder.region(region);
-        }
-        if let Some(sts) = &self.sts_endpoint {
-            builder = builder.sts_endpoint(sts);
-        }
-        if let Some(path) = &self.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| {
-                CliError::usage(format!(
-                    "cannot read --ca-cert / ARR_CA_CERT file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            builder = builder.add_root_certificate_pem(pem);
-        }
-        if let Some(interval) = self.poll_interval {
-            builder = builder.polling_interval(interval);
-        }
-        if let Some(timeout) = self.request_timeout {
-            builder = builder.request_timeout(timeout);
-        }
-        if let Some(policy) = self.retry {
-            builder = builder.retry_policy(policy);
-        }
-        Ok(builder.build()?)
-    }
-}
-
-/// The scripts accept a region name or a URL where the client wants a domain.
-fn config_domain(value: &str) -> String {
-    let value = value.split_once("://").map_or(value, |(_, rest)| rest);
-    let value = value.trim_end_matches('/');
-    if value.contains('.') {
-        value.to_string()
-    } else {
-        format!("{value}.mixedreality.azure.com")
-    }
 }
 
 /// Size and lease of a new session: flags, then `renderingSessionSettings`.
@@ -446,10 +308,11 @@ pub fn conversion_locations(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const SAMPLE: &str = r#"{
+    /// A file as the sample scripts' users fill it in.
+    pub(crate) const SAMPLE: &str = r#"{
         "accountSettings": {
             "arrAccountId": "30ea64bd-100f-4bf0-adc9-29fa45d4880c",
             "arrAccountKey": "secret-key",
@@ -474,20 +337,9 @@ mod tests {
         }
     }"#;
 
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
-
     #[test]
     fn the_sample_file_loads_and_fills_defaults() {
         let config: ArrConfig = serde_json::from_str(SAMPLE).unwrap();
-        let connection = Connection::resolve(&ConnectionArgs::default(), &config, &no_env).unwrap();
-        assert_eq!(
-            connection.account_domain,
-            "westeurope.mixedreality.azure.com"
-        );
-        // The placeholder is ignored; the region comes from the account domain.
-        assert_eq!(connection.region.as_deref(), Some("westeurope"));
         assert!(format!("{:?}", config.account_settings).contains("<redacted>"));
         assert!(!format!("{:?}", config).contains("secret-key"));
 
@@ -496,7 +348,7 @@ mod tests {
         assert_eq!(options.lease, Duration::from_secs(90 * 60));
 
         let (input, output) =
-            conversion_locations(&ConversionStartArgs::default(), &config, &no_env).unwrap();
+            conversion_locations(&ConversionStartArgs::default(), &config, &|_| None).unwrap();
         assert_eq!(
             input.storage_container_uri.as_str(),
             "https://mystorage.blob.core.windows.net/arrinput"
@@ -512,41 +364,11 @@ mod tests {
     }
 
     #[test]
-    fn flags_beat_environment_beat_config() {
+    fn placeholders_are_found_by_key() {
         let config: ArrConfig = serde_json::from_str(SAMPLE).unwrap();
-        let env = |name: &str| match name {
-            "ARR_ACCOUNT_DOMAIN" => Some("eastus.mixedreality.azure.com".to_string()),
-            "ARR_REGION" => Some("eastus".to_string()),
-            _ => None,
-        };
-        let connection = Connection::resolve(&ConnectionArgs::default(), &config, &env).unwrap();
-        assert_eq!(connection.account_domain, "eastus.mixedreality.azure.com");
-        assert_eq!(connection.region.as_deref(), Some("eastus"));
-
-        let args = ConnectionArgs {
-            account_domain: Some("westus2.mixedreality.azure.com".into()),
-            endpoint: Some("http://127.0.0.1:1".into()),
-            ..ConnectionArgs::default()
-        };
-        let connection = Connection::resolve(&args, &config, &env).unwrap();
-        assert_eq!(connection.account_domain, "westus2.mixedreality.azure.com");
-        // The flag's endpoint wins over the variable's region as a whole.
-        assert_eq!(connection.endpoint.as_deref(), Some("http://127.0.0.1:1"));
-        assert_eq!(connection.region, None);
-    }
-
-    #[test]
-    fn missing_settings_name_flag_variable_and_key() {
-        let error = Connection::resolve(&ConnectionArgs::default(), &ArrConfig::default(), &no_env)
-            .err()
-            .unwrap();
-        assert_eq!(error.code, crate::error::USAGE);
-        for part in [
-            "--account-id",
-            "ARR_ACCOUNT_ID",
-            "accountSettings.arrAccountId",
-        ] {
-            assert!(error.message.contains(part), "{}", error.message);
-        }
+        assert_eq!(
+            config.placeholder_keys(),
+            ["renderingSessionSettings.remoteRenderingDomain"]
+        );
     }
 }
