@@ -14,12 +14,15 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 mod cancel;
+mod config_commands;
 mod config_file;
 mod deadlines;
 mod errors;
 mod hostile_config;
 mod hostile_output;
 mod interrupt;
+mod list_and_stop;
+mod progress_lines;
 mod quickstart;
 mod schemas;
 mod secrets_cli;
@@ -193,6 +196,8 @@ fn help_of_every_command_is_stable() {
         &["quickstart"],
         &["config"],
         &["config", "schema"],
+        &["config", "show"],
+        &["config", "validate"],
         &["schema"],
     ];
     for command in commands {
