@@ -267,7 +267,7 @@ pub struct SessionStopArgs {
     #[arg(long)]
     pub all: bool,
     /// With --all: stop without asking (required when stdin is not a terminal).
-    #[arg(long, short = 'y', requires = "all")]
+    #[arg(long, short = 'y')]
     pub yes: bool,
 }
 
