@@ -274,3 +274,24 @@ fn the_config_schema_accepts_the_sample_scripts_file() {
         schema
     );
 }
+
+#[test]
+fn config_and_stop_all_documents_match_their_schemas() {
+    let fx = Fixture::start();
+    fx.ok(&["session", "start", "--id", "s1"]);
+    fx.ok(&["session", "start", "--id", "s2"]);
+    let stopped = json_exiting(&fx, 0, &["session", "stop", "--all", "--yes"]);
+    assert_eq!(stopped["sessions"].as_array().unwrap().len(), 2, "{stopped}");
+    let shown = json_exiting(&fx, 0, &["config", "show"]);
+    let valid = json_exiting(&fx, 0, &["config", "validate"]);
+    let invalid = json_exiting(&fx, 2, &["config", "validate", "--endpoint", "ftp://x"]);
+    assert!(!invalid["problems"].as_array().unwrap().is_empty(), "{invalid}");
+    for (name, document) in [
+        ("session-stop-all", &stopped),
+        ("config-show", &shown),
+        ("config-validate", &valid),
+        ("config-validate", &invalid),
+    ] {
+        assert_fits(name, &schema_of(&["schema", name]), document);
+    }
+}
