@@ -54,6 +54,11 @@ pub async fn run(printer: &Printer, client: &Client, yes: bool) -> CliResult {
     );
     if !yes && !confirm(sessions.len()).await? {
         eprintln!("Nothing stopped.");
+        printer.print(String::new, || {
+            to_value(&SessionStopAllDocument {
+                sessions: Vec::new(),
+            })
+        });
         return Ok(());
     }
 
@@ -106,16 +111,20 @@ pub async fn run(printer: &Printer, client: &Client, yes: bool) -> CliResult {
     }
 }
 
-/// Asks on the terminal; reading happens off the runtime so Ctrl-C still acts.
+/// Asks on the terminal. The answer is read on a thread of its own: Ctrl-C
+/// still acts while it waits, and (unlike tokio's blocking pool, which the
+/// runtime waits for on exit) a pending read does not hold the process.
 async fn confirm(count: usize) -> CliResult<bool> {
     eprint!("Stop these {count} session(s)? [y/N] ");
-    let answer = tokio::task::spawn_blocking(|| {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
         let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map(|_| line)
-    })
-    .await
-    .map_err(|e| CliError::service(format!("cannot read the answer: {e}")))?
-    .map_err(|e| CliError::service(format!("cannot read the answer: {e}")))?;
+        let _ = sender.send(std::io::stdin().read_line(&mut line).map(|_| line));
+    });
+    let answer = receiver
+        .await
+        .map_err(|_| CliError::service("cannot read the answer"))?
+        .map_err(|e| CliError::service(format!("cannot read the answer: {e}")))?;
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"

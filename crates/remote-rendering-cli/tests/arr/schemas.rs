@@ -281,11 +281,18 @@ fn config_and_stop_all_documents_match_their_schemas() {
     fx.ok(&["session", "start", "--id", "s1"]);
     fx.ok(&["session", "start", "--id", "s2"]);
     let stopped = json_exiting(&fx, 0, &["session", "stop", "--all", "--yes"]);
-    assert_eq!(stopped["sessions"].as_array().unwrap().len(), 2, "{stopped}");
+    assert_eq!(
+        stopped["sessions"].as_array().unwrap().len(),
+        2,
+        "{stopped}"
+    );
     let shown = json_exiting(&fx, 0, &["config", "show"]);
     let valid = json_exiting(&fx, 0, &["config", "validate"]);
     let invalid = json_exiting(&fx, 2, &["config", "validate", "--endpoint", "ftp://x"]);
-    assert!(!invalid["problems"].as_array().unwrap().is_empty(), "{invalid}");
+    assert!(
+        !invalid["problems"].as_array().unwrap().is_empty(),
+        "{invalid}"
+    );
     for (name, document) in [
         ("session-stop-all", &stopped),
         ("config-show", &shown),
