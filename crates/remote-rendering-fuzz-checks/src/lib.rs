@@ -138,21 +138,34 @@ pub fn duration(data: &[u8]) {
 }
 
 /// `arrconfig.json` as `arr --config` reads it, then everything the CLI
-/// derives from it: connection, session options, conversion locations and
-/// the client builder's validation.
+/// derives from it: connection, session options, conversion locations, the
+/// client builder's validation, and what `arr config show` and `arr config
+/// validate` report.
 pub fn arrconfig(data: &[u8]) {
     use remote_rendering_cli::cli::{ConnectionArgs, ConversionStartArgs, SessionStartArgs};
-    use remote_rendering_cli::settings::{Connection, conversion_locations, session_options};
+    use remote_rendering_cli::connection::Connection;
+    use remote_rendering_cli::settings::{conversion_locations, session_options};
+    use remote_rendering_cli::{config_show, config_validate, sources};
     let Some(config) = parse_arrconfig(data) else {
         return;
     };
     let no_env = |_: &str| None;
     let _ = format!("{config:?}");
+    let _ = config.placeholder_keys();
     let _ = session_options(&SessionStartArgs::default(), &config);
     let _ = conversion_locations(&ConversionStartArgs::default(), &config, &no_env);
-    if let Ok(connection) = Connection::resolve(&ConnectionArgs::default(), &config, &no_env) {
+    let args = ConnectionArgs::default();
+    if let Ok(connection) = Connection::resolve(&args, &config, &no_env) {
         let _ = connection.client();
     }
+    let inputs = config_show::Inputs {
+        args: &args,
+        config: &config,
+        api_version: sources::Sourced::new(Default::default(), sources::Source::Default),
+        env: &no_env,
+    };
+    let _ = config_show::effective(&inputs);
+    let _ = config_validate::problems(&inputs);
 }
 
 /// What `ArrConfig::load` does with the bytes of the file, without the file:
