@@ -43,6 +43,29 @@ impl Setting {
     }
 }
 
+/// `url` for display: a password in its user information or a SAS in its
+/// query is a secret, so both are left out; other text is shown as given.
+pub fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed)
+            if !parsed.username().is_empty()
+                || parsed.password().is_some()
+                || parsed.query().is_some() =>
+        {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            let hidden_query = parsed.query().is_some();
+            parsed.set_query(None);
+            let mut shown = parsed.to_string();
+            if hidden_query {
+                shown.push_str("?(query hidden)");
+            }
+            shown
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Everything `arr config show` and `arr config validate` look at.
 pub struct Inputs<'a> {
     /// Connection flags.
@@ -65,22 +88,30 @@ pub fn effective(inputs: &Inputs<'_>) -> Vec<Setting> {
     let client = Connection::resolve(args, config, *env)
         .and_then(|c| c.with_api_version(inputs.api_version.value).client())
         .ok();
-    let endpoint = found.endpoint.clone().or_else(|| {
-        let client = client.as_ref()?;
-        found.region.as_ref()?;
-        Some(Sourced::new(
-            client.endpoint().to_string(),
-            Source::Derived("the region"),
-        ))
-    });
-    let sts_endpoint = found.sts_endpoint.clone().or_else(|| {
-        client.as_ref().map(|c| {
-            Sourced::new(
-                c.sts_endpoint().to_string(),
-                Source::Derived("the account domain"),
-            )
-        })
-    });
+    let endpoint = found
+        .endpoint
+        .clone()
+        .map(|e| e.map(|e| shown_url(&e)))
+        .or_else(|| {
+            let client = client.as_ref()?;
+            found.region.as_ref()?;
+            Some(Sourced::new(
+                client.endpoint().to_string(),
+                Source::Derived("the region"),
+            ))
+        });
+    let sts_endpoint = found
+        .sts_endpoint
+        .clone()
+        .map(|e| e.map(|e| shown_url(&e)))
+        .or_else(|| {
+            client.as_ref().map(|c| {
+                Sourced::new(
+                    c.sts_endpoint().to_string(),
+                    Source::Derived("the account domain"),
+                )
+            })
+        });
     let (credential_name, credential) = match found.credential {
         Some(Sourced {
             value: CredentialSetting::AccessToken(_),
@@ -169,14 +200,16 @@ fn storage_settings(config: &ArrConfig, env: Env<'_>) -> Vec<Setting> {
             "assetConversionSettings.storageAccountName",
         )
     });
-    let endpoint = from_env("ARR_STORAGE_ENDPOINT").or_else(|| {
-        account.as_ref().map(|a| {
-            Sourced::new(
-                format!("https://{}.blob.core.windows.net", a.value),
-                Source::Derived("the storage account"),
-            )
-        })
-    });
+    let endpoint = from_env("ARR_STORAGE_ENDPOINT")
+        .map(|e| e.map(|e| shown_url(&e)))
+        .or_else(|| {
+            account.as_ref().map(|a| {
+                Sourced::new(
+                    format!("https://{}.blob.core.windows.net", a.value),
+                    Source::Derived("the storage account"),
+                )
+            })
+        });
     // Conversions name containers by URL, from the file's account and names.
     let container = |name: &Option<String>, key: &'static str| {
         let account = value_of(&c.storage_account_name)?;

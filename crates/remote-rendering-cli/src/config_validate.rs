@@ -2,7 +2,7 @@
 //! and the `--config` file without sending anything, one clear message per
 //! problem; exit 2 when any is an error.
 
-use crate::config_show::Inputs;
+use crate::config_show::{Inputs, shown_url};
 use crate::connection::{Connection, ConnectionSettings};
 use crate::documents::{ConfigValidateDocument, ProblemDocument, Severity, to_value};
 use crate::duration::parse_lease;
@@ -150,12 +150,11 @@ fn url_problem(url: &Sourced<String>) -> Option<String> {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => None,
         Ok(_) => Some(format!(
             "`{}` ({}) is not an http(s) URL",
-            url.value, url.source
+            shown_url(&url.value),
+            url.source
         )),
-        Err(e) => Some(format!(
-            "`{}` ({}) is not a URL: {e}",
-            url.value, url.source
-        )),
+        // Not a URL: a secret in it cannot be told apart, so none is shown.
+        Err(e) => Some(format!("the value of {} is not a URL: {e}", url.source)),
     }
 }
 

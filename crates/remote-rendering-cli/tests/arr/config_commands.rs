@@ -58,6 +58,10 @@ fn config_show_masks_secrets_from_env_and_names_sources() {
         || {
             let mut cmd = fx.arr();
             cmd.env("ARR_STORAGE_KEY", "storage-secret-1")
+                .env(
+                    "ARR_STORAGE_ENDPOINT",
+                    "http://acct:password-secret-6@127.0.0.1:10000/acct?sig=sas-secret-7",
+                )
                 .env("ARR_INPUT_SAS", "sv=2020&sig=input-secret-2")
                 .env("ARR_OUTPUT_SAS", "sv=2020&sig=output-secret-3");
             cmd
@@ -68,6 +72,8 @@ fn config_show_masks_secrets_from_env_and_names_sources() {
             "storage-secret-1",
             "input-secret-2",
             "output-secret-3",
+            "password-secret-6",
+            "sas-secret-7",
         ],
     );
     let key_setting = setting(&doc, "accountKey");
@@ -83,6 +89,10 @@ fn config_show_masks_secrets_from_env_and_names_sources() {
         assert_eq!(setting(&doc, name)["source"], source);
         assert_eq!(setting(&doc, name)["value"], Value::Null);
     }
+    assert_eq!(
+        setting(&doc, "storageEndpoint")["value"],
+        "http://127.0.0.1:10000/acct?(query hidden)"
+    );
     let id = setting(&doc, "accountId");
     assert_eq!(id["value"], fx.emulator.account_id().to_string());
     assert_eq!(id["source"], "env ARR_ACCOUNT_ID");
@@ -272,7 +282,7 @@ fn config_validate_catches_bad_values_and_accepts_good_ones() {
         "error: renderingSessionSettings.vmSize: is neither `standard` nor `premium`",
         "error: renderingSessionSettings.maxLeaseTime:",
         "error: endpoint: `ftp://example.invalid/` (env ARR_ENDPOINT) is not an http(s) URL",
-        "error: stsEndpoint: `not a url` (env ARR_STS_ENDPOINT) is not a URL",
+        "error: stsEndpoint: the value of env ARR_STS_ENDPOINT is not a URL",
     ] {
         assert!(stdout.contains(expected), "{expected}:\n{stdout}");
     }
