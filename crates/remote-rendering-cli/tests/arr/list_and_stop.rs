@@ -226,3 +226,21 @@ fn stop_all_reports_each_failure_and_exits_non_zero() {
     );
     assert_eq!(fx.emulator.request_count(Route::StopSession), 3);
 }
+
+#[test]
+fn stop_all_stops_sessions_concurrently() {
+    let fx = mixed_sessions();
+    // Each stop takes 2 s: one after the other, the three would not fit
+    // in the 5 s the command is given; side by side they do.
+    fx.emulator.faults().inject(
+        Route::StopSession,
+        Fault::Latency {
+            delay: Duration::from_secs(2),
+            times: 3,
+        },
+    );
+    let output = stop_all(&fx, &["--yes", "--timeout", "5s"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(fx.emulator.request_count(Route::StopSession), 3);
+}
