@@ -33,7 +33,7 @@ pub fn warning(path: &std::path::Path, keys: &[&str]) -> String {
     format!(
         "warning: --config file {} still holds the sample's placeholder text in {}; \
          placeholders are ignored: put your values there (or remove the keys)",
-        path.display(),
+        crate::escape::escape_controls(&path.display().to_string()),
         keys.join(", ")
     )
 }
