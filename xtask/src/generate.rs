@@ -1,5 +1,6 @@
 //! Runs progenitor on a converted document and formats the result.
 
+use crate::schema_feature;
 use anyhow::{Context, Result};
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
@@ -21,15 +22,18 @@ pub fn generate_module(document: &openapiv3::OpenAPI, header: &str) -> Result<St
         // applied by the hand-written hook in the crate's lib.rs.
         .with_inner_type(quote! { crate::RequestAuth })
         .with_derive("PartialEq")
-        // Every type also describes itself as JSON Schema; a test checks that
-        // description against the spec, so generated code cannot drift.
+        // Every type also describes itself as JSON Schema (behind the
+        // crate's `schemars` feature, see `schema_feature`); a test checks
+        // that description against the spec, so generated code cannot drift.
         .with_derive("schemars::JsonSchema");
     let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(document)
         .map_err(|e| anyhow::anyhow!("progenitor rejected the document: {e}"))?;
-    let file: syn::File = syn::parse2(raw_reserved_words(tokens))
+    let mut file: syn::File = syn::parse2(raw_reserved_words(tokens))
         .context("progenitor produced tokens that do not parse as a file")?;
+    schema_feature::gate_json_schema(&mut file)
+        .context("progenitor produced a derive list that does not parse")?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{header}{body}"))
 }

@@ -6,11 +6,13 @@
 //! plus a readable listing of the generated public surface ([`surface`]).
 //! The [`registry`] of versions (module list, API version constants, auth
 //! hooks) is generated from the same files, and [`surface_diff`] compares two
-//! versions' surfaces for the reviewer of a bump.
+//! versions' surfaces for the reviewer of a bump. [`schema_feature`] puts the
+//! generated JSON Schema implementations behind a cargo feature.
 
 pub mod codegen;
 pub mod convert;
 pub mod generate;
 pub mod registry;
+pub mod schema_feature;
 pub mod surface;
 pub mod surface_diff;

@@ -13,6 +13,16 @@
 //! their status and headers ([`ByteStream`] inside
 //! [`Error::ErrorResponse`]); the ergonomic `remote-rendering` crate decodes
 //! them, adds authentication, retries, polling and paging.
+//!
+//! # Features
+//!
+//! - `default-tls` (default): reqwest's own TLS setup, so that a generated
+//!   `Client::new` works on its own.
+//! - `http2` (default): HTTP/2 in reqwest.
+//! - `schemars`: every generated type implements `schemars::JsonSchema`,
+//!   describing its wire form (the crate's tests check those schemas
+//!   against the spec). Off by default, so that clients do not build
+//!   schemars and its derive macro.
 
 pub mod generated;
 

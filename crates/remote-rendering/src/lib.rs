@@ -160,7 +160,7 @@
 //! # Features and dependencies
 //!
 //! The default features are chosen so that depending on this crate is light
-//! (about 107 crates, no C compiler or cmake; see `BENCHMARKS.md` of
+//! (107 crates, no C compiler or cmake; see `BENCHMARKS.md` of
 //! `remote-rendering-bench` for the figures). Each choice has a cost:
 //!
 //! - **TLS: rustls with the `ring` provider**, not reqwest's default
@@ -189,6 +189,24 @@
 //!   used, and `chrono` without its clock and time-zone support.
 //! - **No `rand`**: retry jitter and correlation vectors read the operating
 //!   system's generator through `getrandom` (which `uuid` brings anyway).
+//! - **No JSON Schema**: the generated `remote-rendering-rest` types
+//!   implement `schemars::JsonSchema` only with that crate's `schemars`
+//!   feature (schemars, its derive macro and a second `syn`: five crates).
+//!   Nothing in this crate needs it; enable
+//!   `remote-rendering-rest/schemars` to describe the wire types.
+//! - **`futures-util`, not the `futures` facade**: every stream and future
+//!   this crate and the generated code use lives there; the facade would
+//!   add itself and `futures-io`. The re-exported [`Stream`],
+//!   [`StreamExt`] and [`TryStreamExt`] are the same traits `futures`
+//!   exports.
+//!
+//! What remains is mostly reqwest's (hyper, tower, `tower-http` and `log`
+//! are not optional there) and `url`'s: its internationalized domain names
+//! use ICU4X, 22 of the 107 crates. An application (not a library) that
+//! wants fewer can choose `idna`'s back end in its own lock file, as the
+//! `idna_adapter` crate documents (e.g. `cargo update -p idna_adapter
+//! --precise 1.1.0` for unicode-rs). Two versions of `getrandom` are built:
+//! 0.2 for `ring`, 0.4 for `uuid` and this crate.
 
 #![warn(missing_docs)]
 

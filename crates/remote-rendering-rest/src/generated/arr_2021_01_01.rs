@@ -10,14 +10,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///State and settings of an asset conversion.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Conversion {
         ///When the conversion was created (ISO 8601 date and time).
         #[serde(rename = "creationTime")]
@@ -38,14 +32,8 @@ pub mod types {
         }
     }
     ///Where the conversion reads its input from.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConversionInputSettings {
         ///Optional filter: the conversion fetches only blobs whose names begin with this prefix. Without it, the whole container is fetched.
         #[serde(
@@ -74,14 +62,8 @@ pub mod types {
         }
     }
     ///A page of conversions.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConversionList {
         ///The conversions in this page.
         pub conversions: ::std::vec::Vec<Conversion>,
@@ -98,15 +80,8 @@ pub mod types {
         }
     }
     ///Where the converted asset was written; present only once the conversion has 'Succeeded'.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConversionOutput {
         ///Location of the asset the conversion produced.
         #[serde(
@@ -121,14 +96,8 @@ pub mod types {
         }
     }
     ///Where the conversion writes its output to.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConversionOutputSettings {
         ///Optional virtual folder put in front of the names of all output files. Without it, output lands in the container root.
         #[serde(
@@ -158,14 +127,8 @@ pub mod types {
         }
     }
     ///Input and output locations of a conversion.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConversionSettings {
         #[serde(rename = "inputLocation")]
         pub input_location: ConversionInputSettings,
@@ -178,14 +141,8 @@ pub mod types {
         }
     }
     ///Lifecycle state of a conversion; 'Cancelled', 'Failed' and 'Succeeded' are final.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum ConversionStatus {
         Known(ConversionStatusKnown),
@@ -212,9 +169,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ConversionStatusKnown {
         NotStarted,
         Running,
@@ -308,6 +265,7 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(feature = "schemars")]
     impl ::schemars::JsonSchema for ConversionStatusOther {
         fn schema_name() -> ::std::string::String {
             "ConversionStatusOther".to_string()
@@ -338,14 +296,8 @@ pub mod types {
         }
     }
     ///Request body for starting a conversion.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateConversionSettings {
         pub settings: ConversionSettings,
     }
@@ -355,14 +307,8 @@ pub mod types {
         }
     }
     ///Request body for creating a rendering session: lease time and server size.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateSessionSettings {
         ///Requested lease time in minutes, counted from the moment the session becomes 'Ready'; from 0 to 1440.
         #[serde(rename = "maxLeaseTimeMinutes")]
@@ -375,14 +321,8 @@ pub mod types {
         }
     }
     ///An error reported by the service, possibly with nested details.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
         ///Machine-readable error code.
         pub code: ::std::string::String,
@@ -404,14 +344,8 @@ pub mod types {
         }
     }
     ///Body returned when a request fails.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorResponse {
         pub error: Error,
     }
@@ -421,14 +355,8 @@ pub mod types {
         }
     }
     ///State and settings of a rendering session.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SessionProperties {
         ///TCP port on which the session serves the ArrInspector diagnostics tool.
         #[serde(
@@ -482,14 +410,8 @@ pub mod types {
         }
     }
     ///Server size of the session, which bounds how many polygons it can render. See [server sizes](https://docs.microsoft.com/azure/remote-rendering/reference/vm-sizes).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum SessionSize {
         Known(SessionSizeKnown),
@@ -516,9 +438,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum SessionSizeKnown {
         Standard,
         Premium,
@@ -595,6 +517,7 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(feature = "schemars")]
     impl ::schemars::JsonSchema for SessionSizeOther {
         fn schema_name() -> ::std::string::String {
             "SessionSizeOther".to_string()
@@ -622,14 +545,8 @@ pub mod types {
         }
     }
     ///Lifecycle state of a rendering session; 'Error', 'Expired' and 'Stopped' are final.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum SessionStatus {
         Known(SessionStatusKnown),
@@ -656,9 +573,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum SessionStatusKnown {
         Error,
         Expired,
@@ -752,6 +669,7 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(feature = "schemars")]
     impl ::schemars::JsonSchema for SessionStatusOther {
         fn schema_name() -> ::std::string::String {
             "SessionStatusOther".to_string()
@@ -782,14 +700,8 @@ pub mod types {
         }
     }
     ///A page of rendering sessions.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SessionsList {
         ///URL of the next page of sessions, absent on the last page. Request it with the same authentication as any other call to this API.
         #[serde(
@@ -806,14 +718,8 @@ pub mod types {
         }
     }
     ///Request body for changing the lease time of a rendering session.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateSessionSettings {
         ///New total lease time in minutes, counted from the moment the session became 'Ready'. Must exceed the current maxLeaseTimeMinutes and stay below 1440.
         #[serde(rename = "maxLeaseTimeMinutes")]

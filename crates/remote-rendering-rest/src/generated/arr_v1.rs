@@ -10,14 +10,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///Response body of a session creation.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateSessionResult {
         ///ID of the new session, a GUID; every other session call needs it.
         #[serde(rename = "sessionId")]
@@ -29,14 +23,8 @@ pub mod types {
         }
     }
     ///Request body for creating a session. The page lists the three properties without saying which are optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateSessionSettings {
         ///Lease time as a timespan `h:m:s`, e.g. `4:0:0` (the page's request) or `04:00:00` (its response). It always counts from the start of the session, so extending a one-hour lease by an hour means sending two hours. The page states no upper bound.
         #[serde(rename = "maxLeaseTime")]
@@ -51,14 +39,8 @@ pub mod types {
         }
     }
     ///State of a session. The page's sample response has every property except `sessionSize`; it does not say which are always present, so only the ID and status are required here.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SessionProperties {
         ///More about an 'Error' or 'Expired' status; null otherwise in the page's sample.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -98,14 +80,8 @@ pub mod types {
         }
     }
     ///Server size, spelled as in the page's request. For the response the page names the property an enum without listing values, so other spellings are accepted.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum SessionSize {
         Known(SessionSizeKnown),
@@ -132,9 +108,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum SessionSizeKnown {
         #[serde(rename = "standard")]
         Standard,
@@ -213,6 +189,7 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(feature = "schemars")]
     impl ::schemars::JsonSchema for SessionSizeOther {
         fn schema_name() -> ::std::string::String {
             "SessionSizeOther".to_string()
@@ -240,14 +217,8 @@ pub mod types {
         }
     }
     ///Lifecycle state of a session. The page lists these six values; it does not say which are final.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum SessionStatus {
         Known(SessionStatusKnown),
@@ -274,9 +245,9 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum SessionStatusKnown {
         Starting,
         Ready,
@@ -374,6 +345,7 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(feature = "schemars")]
     impl ::schemars::JsonSchema for SessionStatusOther {
         fn schema_name() -> ::std::string::String {
             "SessionStatusOther".to_string()
@@ -405,14 +377,8 @@ pub mod types {
         }
     }
     ///The account's active sessions.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SessionsList {
         ///One entry per active session, shaped like a properties response.
         pub sessions: ::std::vec::Vec<SessionProperties>,
@@ -423,14 +389,8 @@ pub mod types {
         }
     }
     ///Body of a token response, as far as the page uses it.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TokenResponse {
         ///The access token, sent as `Authorization: Bearer {token}` on the session calls.
         #[serde(rename = "AccessToken")]
@@ -442,14 +402,8 @@ pub mod types {
         }
     }
     ///Request body for extending a session.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateSessionSettings {
         ///Lease time as a timespan `h:m:s`, e.g. `4:0:0` (the page's request) or `04:00:00` (its response). It always counts from the start of the session, so extending a one-hour lease by an hour means sending two hours. The page states no upper bound.
         #[serde(rename = "maxLeaseTime")]
