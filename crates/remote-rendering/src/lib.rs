@@ -239,7 +239,7 @@ pub use poller::{
 /// The Blob storage library behind [`Client::convert_local_model`] (feature `storage`).
 #[cfg(feature = "storage")]
 pub use remote_rendering_storage as storage;
-pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
+pub use retry::{MAX_RETRY_AFTER, RETRY_EVENT_TARGET, RetryPolicy};
 pub use unreachable::Unreachable;
 
 #[cfg(feature = "entra")]
