@@ -2,6 +2,7 @@
 
 use crate::duration::{parse_duration, parse_lease};
 use crate::error::EXIT_CODES_HELP;
+use crate::terminal::ColorMode;
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use remote_rendering::{ApiVersion, SessionSize};
 use std::path::PathBuf;
@@ -27,6 +28,12 @@ pub struct Cli {
     /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
+    /// No progress, retry or hint lines on stderr; errors are still printed.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Style the output: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, hide_possible_values = true)]
+    pub color: ColorMode,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -60,6 +67,10 @@ pub enum Command {
     Config(ConfigCommand),
     /// Print the JSON Schema of a command's `--output json` document.
     Schema(SchemaArgs),
+    /// Print a shell completion script, e.g. `arr completions bash > ~/.local/share/bash-completion/completions/arr`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `arr man | man -l -`; --out writes one page per command.
+    Man(ManArgs),
 }
 
 /// Parses `--api-version` with the client's one version grammar, listing
@@ -112,6 +123,8 @@ pub enum DocumentName {
     Token,
     /// `quickstart`.
     Quickstart,
+    /// Any command that fails, with `--output json`.
+    Error,
 }
 
 /// How to reach the service. Each flag falls back to its environment
@@ -373,6 +386,22 @@ pub struct QuickstartArgs {
     /// How long the emulated conversion takes.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
     pub conversion_duration: Duration,
+}
+
+/// `arr completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `arr man`
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write arr.1 and a page per subcommand into this folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -224,5 +224,8 @@ pub fn schema(name: DocumentName) -> RootSchema {
         DocumentName::ConversionList => schemars::schema_for!(Vec<ConversionDocument>),
         DocumentName::Token => schemars::schema_for!(TokenDocument),
         DocumentName::Quickstart => schemars::schema_for!(QuickstartDocument),
+        DocumentName::Error => {
+            schemars::schema_for!(crate::error_document::FailedCommandDocument)
+        }
     }
 }

@@ -24,6 +24,7 @@ mod quickstart;
 mod schemas;
 mod secrets_cli;
 mod storage;
+mod terminal_lines;
 mod versions;
 
 const ARR: &str = env!("CARGO_BIN_EXE_arr");

@@ -27,7 +27,8 @@ impl Captured {
 
 impl Visit for Captured {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.fields.push((field.name().to_string(), value.to_string()));
+        self.fields
+            .push((field.name().to_string(), value.to_string()));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
@@ -74,9 +75,8 @@ async fn each_retry_is_one_info_event_with_a_readable_line() {
     );
     let collector = Collector::default();
     // A current-thread test runtime: the events are raised on this thread.
-    let _guard = tracing::subscriber::set_default(
-        tracing_subscriber::registry().with(collector.clone()),
-    );
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(collector.clone()));
     client.get_session(&id).await.unwrap();
 
     let events = collector.0.lock().unwrap();
