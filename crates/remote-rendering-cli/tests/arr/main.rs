@@ -20,6 +20,7 @@ mod errors;
 mod hostile_config;
 mod hostile_output;
 mod interrupt;
+mod output_modes;
 mod quickstart;
 mod schemas;
 mod secrets_cli;

@@ -116,7 +116,11 @@ fn retries_in_progress_show_on_a_terminal_only() {
 
     // In a pipe (a CI log, a script) the same retry is silent.
     unavailable_once(&fx, Route::GetSession);
-    let output = fx.arr().args(["session", "get", "retried"]).output().unwrap();
+    let output = fx
+        .arr()
+        .args(["session", "get", "retried"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 
@@ -139,7 +143,11 @@ fn an_untrusted_certificate_is_one_error_without_tls_logs() {
         run.terminal
     );
     // Only arr's own error line: no rustls/hyper log line, no retry line.
-    let lines: Vec<&str> = run.terminal.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = run
+        .terminal
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].starts_with("error: "), "{lines:?}");
     assert!(!run.terminal.contains("rustls"), "{}", run.terminal);
