@@ -19,7 +19,7 @@ pub struct Cli {
     /// Read settings from an arrconfig.json (as used by the PowerShell sample scripts).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output format on stdout: human tables, or exactly one JSON document.
+    /// Output format on stdout: human tables, or exactly one JSON document (also on failure: `arr schema error`).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
     /// ARR API version every command speaks [env: ARR_API_VERSION] [default: 2021-01-01]
@@ -67,9 +67,15 @@ pub enum Command {
     Config(ConfigCommand),
     /// Print the JSON Schema of a command's `--output json` document.
     Schema(SchemaArgs),
-    /// Print a shell completion script, e.g. `arr completions bash > ~/.local/share/bash-completion/completions/arr`.
+    /// Print a shell completion script on stdout.
+    ///
+    /// E.g. `arr completions bash > ~/.local/share/bash-completion/completions/arr`,
+    /// `arr completions zsh > ~/.zfunc/_arr` (with ~/.zfunc in $fpath), or
+    /// `arr completions fish > ~/.config/fish/completions/arr.fish`.
     Completions(CompletionsArgs),
-    /// Print the man page (roff), e.g. `arr man | man -l -`; --out writes one page per command.
+    /// Print the man page (roff) on stdout, or write one per command with --out.
+    ///
+    /// E.g. `arr man | man -l -`, or `arr man --out ~/.local/share/man/man1`.
     Man(ManArgs),
 }
 

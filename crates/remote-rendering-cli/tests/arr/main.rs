@@ -196,6 +196,8 @@ fn help_of_every_command_is_stable() {
         &["config"],
         &["config", "schema"],
         &["schema"],
+        &["completions"],
+        &["man"],
     ];
     for command in commands {
         let output = arr().args(*command).arg("--help").output().unwrap();
