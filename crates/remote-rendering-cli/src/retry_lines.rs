@@ -30,7 +30,7 @@ impl<S: tracing::Subscriber> Layer<S> for RetryLines {
         let mut message = Message(None);
         event.record(&mut message);
         if let Some(line) = message.0 {
-            eprintln!("{}", escape_controls(&line));
+            crate::terminal::eprint_line(&escape_controls(&line));
         }
     }
 }

@@ -7,9 +7,10 @@
 //! flags, and the modules that print ask [`current`] rather than threading
 //! a value through every command.
 
+use indicatif::ProgressBar;
 use std::ffi::OsStr;
 use std::io::IsTerminal as _;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// `--color`: whether `arr` styles what it prints.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -108,10 +109,28 @@ pub fn current() -> Terminal {
     *TERMINAL.get_or_init(|| Terminal::detect(false, ColorMode::Auto))
 }
 
+/// The spinner drawn on stderr now, if any: lines printed meanwhile go
+/// above it instead of through it.
+static SPINNER: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Makes `spinner` the one drawn on stderr (`None` when it is gone).
+pub fn set_spinner(spinner: Option<ProgressBar>) {
+    *SPINNER.lock().unwrap_or_else(|e| e.into_inner()) = spinner;
+}
+
+/// Prints one line on stderr, above the spinner when one is drawn.
+pub fn eprint_line(line: &str) {
+    let spinner = SPINNER.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match spinner {
+        Some(spinner) => spinner.suspend(|| eprintln!("{line}")),
+        None => eprintln!("{line}"),
+    }
+}
+
 /// Prints a progress or hint line on stderr, unless `--quiet`.
 pub fn status(line: std::fmt::Arguments<'_>) {
     if !current().quiet() {
-        eprintln!("{line}");
+        eprint_line(&line.to_string());
     }
 }
 

@@ -61,6 +61,7 @@ impl Progress {
             );
             bar.set_message(format!("{label}: polling"));
             bar.enable_steady_tick(Duration::from_millis(120));
+            crate::terminal::set_spinner(Some(bar.clone()));
             bar
         });
         Self {
@@ -101,6 +102,7 @@ impl Progress {
     /// Removes the spinner so later output starts on a clean line.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
+            crate::terminal::set_spinner(None);
             bar.finish_and_clear();
         }
     }

@@ -133,6 +133,30 @@ fn retries_in_progress_show_on_a_terminal_only() {
 
 #[cfg(unix)]
 #[test]
+fn a_retry_line_goes_above_the_spinner_of_a_wait() {
+    let fx = Fixture::start();
+    unavailable_once(&fx, Route::GetSession);
+    let run = run_on_terminal(
+        &fx.vars(),
+        &["session", "start", "--id", "spun", "--wait", "--poll-interval", "100ms"],
+    );
+    assert_eq!(run.code, Some(0), "{:?}", run.terminal);
+    // The spinner's line is cleared (ESC [2K) and the retry line printed
+    // from the start of a line, not appended to the spinner's text.
+    let line = run
+        .terminal
+        .split('\n')
+        .find(|l| l.contains("retrying in "))
+        .unwrap_or_else(|| panic!("no retry line: {:?}", run.terminal));
+    let after_clear = line.rsplit("\u{1b}[2K").next().unwrap();
+    assert!(
+        after_clear.trim_start_matches('\r').starts_with("retrying in "),
+        "{line:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn an_untrusted_certificate_is_one_error_without_tls_logs() {
     let fx = Fixture::with(Emulator::builder().tls());
     let run = run_on_terminal(&fx.vars(), &["session", "list"]);
