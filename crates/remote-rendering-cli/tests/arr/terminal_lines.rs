@@ -138,7 +138,15 @@ fn a_retry_line_goes_above_the_spinner_of_a_wait() {
     unavailable_once(&fx, Route::GetSession);
     let run = run_on_terminal(
         &fx.vars(),
-        &["session", "start", "--id", "spun", "--wait", "--poll-interval", "100ms"],
+        &[
+            "session",
+            "start",
+            "--id",
+            "spun",
+            "--wait",
+            "--poll-interval",
+            "100ms",
+        ],
     );
     assert_eq!(run.code, Some(0), "{:?}", run.terminal);
     // The spinner's line is cleared (ESC [2K) and the retry line printed
@@ -150,7 +158,9 @@ fn a_retry_line_goes_above_the_spinner_of_a_wait() {
         .unwrap_or_else(|| panic!("no retry line: {:?}", run.terminal));
     let after_clear = line.rsplit("\u{1b}[2K").next().unwrap();
     assert!(
-        after_clear.trim_start_matches('\r').starts_with("retrying in "),
+        after_clear
+            .trim_start_matches('\r')
+            .starts_with("retrying in "),
         "{line:?}"
     );
 }
