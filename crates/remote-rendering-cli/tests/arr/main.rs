@@ -25,6 +25,7 @@ mod quickstart;
 mod schemas;
 mod secrets_cli;
 mod storage;
+#[cfg(unix)]
 mod terminal_lines;
 mod versions;
 

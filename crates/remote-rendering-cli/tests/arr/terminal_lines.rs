@@ -1,6 +1,6 @@
 //! Issue 13, item 5: what `arr` shows only when stderr is a terminal. The
 //! terminal is a real pseudo-terminal (its reading end in this process), so
-//! `arr` decides exactly as it does in a user's shell.
+//! `arr` decides exactly as it does in a user's shell (Unix only).
 
 use super::*;
 use remote_rendering_emulator::Fault;
@@ -15,7 +15,6 @@ struct TerminalRun {
 }
 
 /// Runs `arr args` with `vars`, stderr on a pseudo-terminal and stdout in a pipe.
-#[cfg(unix)]
 fn run_on_terminal(vars: &[(&str, String)], args: &[&str]) -> TerminalRun {
     use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
     let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
@@ -93,7 +92,6 @@ fn unavailable_once(fx: &Fixture, route: Route) {
     );
 }
 
-#[cfg(unix)]
 #[test]
 fn retries_in_progress_show_on_a_terminal_only() {
     let fx = Fixture::start();
@@ -124,6 +122,19 @@ fn retries_in_progress_show_on_a_terminal_only() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 
+    // With -v the log shows it (a log line with level and fields).
+    unavailable_once(&fx, Route::GetSession);
+    let output = fx
+        .arr()
+        .args(["-v", "session", "get", "retried"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("INFO") && stderr.contains("retrying in "),
+        "{stderr}"
+    );
+
     // So it is with --quiet on a terminal.
     unavailable_once(&fx, Route::GetSession);
     let run = run_on_terminal(&fx.vars(), &["--quiet", "session", "get", "retried"]);
@@ -131,7 +142,6 @@ fn retries_in_progress_show_on_a_terminal_only() {
     assert_eq!(run.terminal, "");
 }
 
-#[cfg(unix)]
 #[test]
 fn a_retry_line_goes_above_the_spinner_of_a_wait() {
     let fx = Fixture::start();
@@ -165,7 +175,6 @@ fn a_retry_line_goes_above_the_spinner_of_a_wait() {
     );
 }
 
-#[cfg(unix)]
 #[test]
 fn an_untrusted_certificate_is_one_error_without_tls_logs() {
     let fx = Fixture::with(Emulator::builder().tls());
@@ -187,7 +196,6 @@ fn an_untrusted_certificate_is_one_error_without_tls_logs() {
     assert!(!run.terminal.contains("rustls"), "{}", run.terminal);
 }
 
-#[cfg(unix)]
 #[test]
 fn no_color_turns_off_the_styling_of_logs_on_a_terminal() {
     let fx = Fixture::start();
