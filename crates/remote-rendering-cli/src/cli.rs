@@ -156,7 +156,7 @@ pub struct ConnectionArgs {
     /// STS endpoint URL (default https://sts.{account domain}) [env: ARR_STS_ENDPOINT]
     #[arg(long, global = true, value_name = "URL")]
     pub sts_endpoint: Option<String>,
-    /// Extra root certificate (PEM) to trust, e.g. the emulator's [env: ARR_CA_CERT]
+    /// Root certificates (PEM) to trust instead of the system's, e.g. the emulator's [env: ARR_CA_CERT]
     #[arg(long, global = true, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
     /// Poll interval while waiting (default: the service's Retry-After, else 2s/10s)

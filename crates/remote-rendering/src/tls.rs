@@ -45,13 +45,13 @@ fn parse_roots(pems: &[Vec<u8>]) -> Result<Vec<CertificateDer<'static>>> {
         let bundle = CertificateDer::pem_slice_iter(pem)
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| {
-                Error::Configuration(format!("the extra root certificate is not valid PEM: {e}"))
+                Error::Configuration(format!("the root certificate file is not valid PEM: {e}"))
             })?;
         // Text without any certificate is an error rather than silently
         // trusting nothing.
         if bundle.is_empty() {
             return Err(Error::Configuration(
-                "the extra root certificate holds no `-----BEGIN CERTIFICATE-----` block".into(),
+                "the root certificate file holds no `-----BEGIN CERTIFICATE-----` block".into(),
             ));
         }
         roots.extend(bundle);
@@ -75,7 +75,7 @@ pub(crate) fn client_config(trust: Trust) -> Result<rustls::ClientConfig> {
             for root in roots {
                 store.add(root).map_err(|e| {
                     Error::Configuration(format!(
-                        "the extra root certificate is not a usable certificate: {e}"
+                        "the root certificate file holds an unusable certificate: {e}"
                     ))
                 })?;
             }
