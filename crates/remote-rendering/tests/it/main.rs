@@ -16,7 +16,6 @@ mod local_conversion;
 mod lying_server;
 mod recorded_responses;
 mod retries;
-mod retry_events;
 mod sessions;
 mod unreachable;
 mod validation;

@@ -1,8 +1,14 @@
 //! The retry event (`RETRY_EVENT_TARGET`): one INFO event before each
 //! retry, whose message an application can show as it is.
+//!
+//! A test binary of its own: `tracing` caches per call site whether anyone
+//! listens, and a call site first reached by a concurrent test while no
+//! subscriber was set can miss the subscriber this test sets for its thread.
 
-use remote_rendering::{RETRY_EVENT_TARGET, SessionId, SessionOptions, SessionSize};
-use remote_rendering_emulator::{Fault, Route};
+use remote_rendering::{
+    Client, Credential, RETRY_EVENT_TARGET, RetryPolicy, SessionId, SessionOptions, SessionSize,
+};
+use remote_rendering_emulator::{Emulator, Fault, Route};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::field::{Field, Visit};
@@ -55,8 +61,23 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Collector {
 
 #[tokio::test]
 async fn each_retry_is_one_info_event_with_a_readable_line() {
-    let emu = crate::common::emulator().start().await.unwrap();
-    let client = crate::common::client(&emu);
+    let emu = Emulator::builder()
+        .session_startup(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder(&emu.account_id().to_string(), &emu.account_domain())
+        .endpoint(emu.endpoint().as_str())
+        .sts_endpoint(emu.sts_endpoint().as_str())
+        .credential(Credential::account_key(emu.account_key()))
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(5)
+                .with_initial_delay(Duration::from_millis(10))
+                .with_max_delay(Duration::from_millis(50)),
+        )
+        .build()
+        .unwrap();
     let id = SessionId::generate();
     client
         .start_session(
@@ -88,7 +109,7 @@ async fn each_retry_is_one_info_event_with_a_readable_line() {
     for (retry, attempt) in retries.iter().zip(["2", "3"]) {
         assert_eq!(retry.level, "INFO");
         assert_eq!(retry.field("attempt"), Some(attempt));
-        // `fast_retry`: 5 retries after the first attempt.
+        // 5 retries after the first attempt.
         assert_eq!(retry.field("max_attempts"), Some("6"));
         assert_eq!(retry.field("cause"), Some("503"));
         assert_eq!(retry.field("operation"), Some("get session"));
