@@ -2,6 +2,7 @@
 
 use crate::duration::{parse_duration, parse_lease};
 use crate::error::EXIT_CODES_HELP;
+use crate::terminal::ColorMode;
 use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use remote_rendering::{ApiVersion, ConversionStatus, SessionSize, SessionStatus};
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ pub struct Cli {
     /// Read settings from an arrconfig.json (as used by the PowerShell sample scripts).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output format on stdout: human tables, or exactly one JSON document.
+    /// Output format on stdout: human tables, or exactly one JSON document (also on failure: `arr schema error`).
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
     /// ARR API version every command speaks [env: ARR_API_VERSION] [default: 2021-01-01]
@@ -27,6 +28,12 @@ pub struct Cli {
     /// More logs on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
+    /// No progress, retry or hint lines on stderr; errors are still printed.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Style the output: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto, hide_possible_values = true)]
+    pub color: ColorMode,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -60,6 +67,16 @@ pub enum Command {
     Config(ConfigCommand),
     /// Print the JSON Schema of a command's `--output json` document.
     Schema(SchemaArgs),
+    /// Print a shell completion script on stdout.
+    ///
+    /// E.g. `arr completions bash > ~/.local/share/bash-completion/completions/arr`,
+    /// `arr completions zsh > ~/.zfunc/_arr` (with ~/.zfunc in $fpath), or
+    /// `arr completions fish > ~/.config/fish/completions/arr.fish`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write one per command with --out.
+    ///
+    /// E.g. `arr man | man -l -`, or `arr man --out ~/.local/share/man/man1`.
+    Man(ManArgs),
 }
 
 /// Parses `--api-version` with the client's one version grammar, listing
@@ -131,6 +148,8 @@ pub enum DocumentName {
     ConfigShow,
     /// `config validate`.
     ConfigValidate,
+    /// Any command that fails, with `--output json`.
+    Error,
 }
 
 /// How to reach the service. Each flag falls back to its environment
@@ -424,6 +443,22 @@ pub struct QuickstartArgs {
     /// How long the emulated conversion takes.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
     pub conversion_duration: Duration,
+}
+
+/// `arr completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `arr man`
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write arr.1 and a page per subcommand into this folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[cfg(test)]

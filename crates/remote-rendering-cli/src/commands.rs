@@ -89,7 +89,7 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
                 None => client.start_new_session(&options).await?,
             };
             let id = SessionId::new(poller.id())?;
-            eprintln!(
+            crate::status_line!(
                 "Started session {id} ({}, lease {}).",
                 options.size,
                 format_duration(options.lease)
@@ -114,7 +114,9 @@ pub async fn session(ctx: &Context, cmd: SessionCommand) -> CliResult {
                         ApiVersion::V2021_01_01 => String::new(),
                         other => format!("--api-version {other} "),
                     };
-                    eprintln!("Wait until it is Ready with: arr {version}session wait {id}");
+                    crate::status_line!(
+                        "Wait until it is Ready with: arr {version}session wait {id}"
+                    );
                     Ok(())
                 }
             }
@@ -204,7 +206,7 @@ async fn keep_alive(ctx: &Context, client: &Client, args: KeepAliveArgs) -> CliR
         .with_step(args.step)
         .with_check_interval(args.check_interval);
     let mut keeper = client.keep_alive(id.clone(), options)?;
-    eprintln!(
+    crate::status_line!(
         "Keeping session {id} alive: extending by {} when less than {} is left. Ctrl-C to stop.",
         format_duration(args.step),
         format_duration(args.margin)
@@ -247,10 +249,10 @@ async fn keep_alive(ctx: &Context, client: &Client, args: KeepAliveArgs) -> CliR
                 ctx.printer.print(String::new, || {
                     summary(&extensions, Some(status.to_string()))
                 });
-                return Err(CliError {
-                    code: FAILED,
-                    message: format!("session {id} ended {status}; nothing left to keep alive"),
-                });
+                return Err(CliError::new(
+                    FAILED,
+                    format!("session {id} ended {status}; nothing left to keep alive"),
+                ));
             }
             Some(Ok(other)) => tracing::info!(?other, "lease keeper"),
             // The keeper goes on after transient errors and ends after the others.
@@ -282,7 +284,7 @@ pub async fn conversion(ctx: &Context, cmd: ConversionCommand) -> CliResult {
                 None
             };
             let poller = client.start_conversion(&id, &input, &output).await?;
-            eprintln!(
+            crate::status_line!(
                 "Started conversion {id} of {}.",
                 input.relative_input_asset_path
             );
@@ -294,7 +296,7 @@ pub async fn conversion(ctx: &Context, cmd: ConversionCommand) -> CliResult {
                     if let Some(conversion) = poller.last() {
                         ctx.print_conversion(conversion);
                     }
-                    eprintln!("Wait until it finishes with: arr conversion wait {id}");
+                    crate::status_line!("Wait until it finishes with: arr conversion wait {id}");
                     Ok(())
                 }
             }

@@ -317,5 +317,8 @@ pub fn schema(name: DocumentName) -> RootSchema {
         DocumentName::SessionStopAll => schemars::schema_for!(SessionStopAllDocument),
         DocumentName::ConfigShow => schemars::schema_for!(ConfigShowDocument),
         DocumentName::ConfigValidate => schemars::schema_for!(ConfigValidateDocument),
+        DocumentName::Error => {
+            schemars::schema_for!(crate::error_document::FailedCommandDocument)
+        }
     }
 }

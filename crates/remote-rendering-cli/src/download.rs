@@ -65,10 +65,10 @@ pub async fn run(ctx: &Context, client: &Client, args: DownloadArgs, env: Env<'_
     let asset_uri = match (&conversion.status, &conversion.output_asset_uri) {
         (ConversionStatus::Succeeded, Some(uri)) => uri.clone(),
         (status, _) => {
-            return Err(CliError {
-                code: FAILED,
-                message: format!("conversion {id} is {status}: it has no output to download"),
-            });
+            return Err(CliError::new(
+                FAILED,
+                format!("conversion {id} is {status}: it has no output to download"),
+            ));
         }
     };
     let (mut endpoint, container, blob) = output_blob(&asset_uri)?;

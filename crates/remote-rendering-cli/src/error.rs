@@ -31,37 +31,67 @@ Exit codes:
        (session Error, Expired or Stopped; conversion Failed or Cancelled)
   130  interrupted (Ctrl-C)";
 
-/// A command failure: a one-line message for stderr and an exit code.
+/// A command failure: a one-line message for stderr, an exit code, and
+/// what `--output json` reports about it (see [`crate::error_document`]).
 #[derive(Debug)]
 pub struct CliError {
     /// The process exit code.
     pub code: u8,
     /// What went wrong, without any secret.
     pub message: String,
+    /// A stable machine name of the failure (`usage`, `service`,
+    /// `timeout`...), the `code` of the JSON error document.
+    pub kind: &'static str,
+    /// The HTTP status behind the failure, when there was an answer.
+    pub status: Option<u16>,
+    /// The `MS-CV` correlation vector of the failing response, when known.
+    pub ms_cv: Option<String>,
 }
 
 impl CliError {
+    /// A failure with exit code `code`, named after the exit code.
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            kind: kind_of_exit_code(code),
+            status: None,
+            ms_cv: None,
+        }
+    }
+
+    /// A client error reported with another `message` (e.g. with a hint
+    /// appended); exit code, name, status and MS-CV come from `error`.
+    pub fn from_client(error: &Error, message: impl Into<String>) -> Self {
+        Self {
+            code: exit_code(error),
+            message: message.into(),
+            kind: kind_of(error),
+            status: error.status(),
+            ms_cv: error.ms_cv().map(str::to_string),
+        }
+    }
+
     /// A usage or configuration problem (exit 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        Self {
-            code: USAGE,
-            message: message.into(),
-        }
+        Self::new(USAGE, message)
     }
 
     /// The user pressed Ctrl-C (exit 130); `message` says how to go on.
     pub fn interrupted(message: impl Into<String>) -> Self {
-        Self {
-            code: INTERRUPTED,
-            message: message.into(),
-        }
+        Self::new(INTERRUPTED, message)
     }
 
     /// A local I/O or service-side problem that is not the user's input (exit 4).
     pub fn service(message: impl Into<String>) -> Self {
+        Self::new(SERVICE, message)
+    }
+
+    /// The command's overall `--timeout` ran out (exit 4).
+    pub fn timeout(message: impl Into<String>) -> Self {
         Self {
-            code: SERVICE,
-            message: message.into(),
+            kind: "timeout",
+            ..Self::new(SERVICE, message)
         }
     }
 }
@@ -84,13 +114,48 @@ pub fn exit_code(error: &Error) -> u8 {
     }
 }
 
+/// The stable machine name of a client error, for `--output json`.
+pub fn kind_of(error: &Error) -> &'static str {
+    if let Some(unreachable) = error.unreachable() {
+        return match unreachable {
+            remote_rendering::Unreachable::ConnectionRefused => "connectionRefused",
+            remote_rendering::Unreachable::NameNotResolved => "nameNotResolved",
+            remote_rendering::Unreachable::UntrustedCertificate => "untrustedCertificate",
+            _ => "transport",
+        };
+    }
+    match error {
+        Error::Validation { .. } => "validation",
+        Error::Unsupported { .. } => "unsupported",
+        Error::Configuration(_) => "configuration",
+        Error::Authentication { .. } => "authentication",
+        Error::Service(_) => "service",
+        Error::Transport { .. } => "transport",
+        Error::Timeout { .. } => "timeout",
+        Error::InvalidResponse { .. } => "invalidResponse",
+        Error::SessionFailed { .. } => "sessionFailed",
+        Error::ConversionFailed { .. } => "conversionFailed",
+        _ => "error",
+    }
+}
+
+/// The machine name of a failure known only by its exit code.
+fn kind_of_exit_code(code: u8) -> &'static str {
+    match code {
+        OUTPUT => "output",
+        USAGE => "usage",
+        AUTHENTICATION => "authentication",
+        SERVICE => "service",
+        FAILED => "failed",
+        INTERRUPTED => "interrupted",
+        _ => "error",
+    }
+}
+
 impl From<Error> for CliError {
     fn from(error: Error) -> Self {
         // The client's errors never carry a secret, so Display is safe to print.
-        Self {
-            code: exit_code(&error),
-            message: error.to_string(),
-        }
+        Self::from_client(&error, error.to_string())
     }
 }
 

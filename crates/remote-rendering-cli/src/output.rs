@@ -178,6 +178,8 @@ pub struct Printer {
     format: OutputFormat,
     /// The first failed write to stdout, reported when the command ends.
     write_error: std::sync::Arc<std::sync::Mutex<Option<std::io::ErrorKind>>>,
+    /// Whether a JSON document went to stdout (then a failure prints no second one).
+    printed_json: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Printer {
@@ -186,6 +188,7 @@ impl Printer {
         Self {
             format,
             write_error: Default::default(),
+            printed_json: Default::default(),
         }
     }
 
@@ -214,16 +217,31 @@ impl Printer {
         let text = match self.format {
             OutputFormat::Table => table(),
             OutputFormat::Json => {
+                self.printed_json
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
                 let mut text = serde_json::to_string_pretty(&json()).unwrap_or_default();
                 text.push('\n');
                 text
             }
         };
+        self.print_raw(text.as_bytes());
+    }
+
+    /// Writes `bytes` to stdout as they are (a completion script, a man page).
+    pub fn print_raw(&self, bytes: &[u8]) {
         let mut stdout = std::io::stdout().lock();
-        let written = stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush());
+        let written = stdout.write_all(bytes).and_then(|()| stdout.flush());
         self.record(written);
+    }
+
+    /// With `--output json`, prints `error` as the one document on stdout
+    /// ([`crate::error_document`]), unless the command printed its own.
+    pub fn print_error(&self, error: &crate::error::CliError) {
+        if self.is_json() && !self.printed_json.load(std::sync::atomic::Ordering::Relaxed) {
+            self.print(String::new, || {
+                to_value(&crate::error_document::FailedCommandDocument::from(error))
+            });
+        }
     }
 
     /// A line for people: on stdout in table mode, on stderr in JSON mode so
@@ -236,7 +254,7 @@ impl Printer {
                 let written = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
                 self.record(written);
             }
-            OutputFormat::Json => eprintln!("{}", escape_controls(line.as_ref())),
+            OutputFormat::Json => crate::status_line!("{}", escape_controls(line.as_ref())),
         }
     }
 }

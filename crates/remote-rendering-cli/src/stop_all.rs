@@ -104,10 +104,10 @@ pub async fn run(printer: &Printer, client: &Client, yes: bool) -> CliResult {
     );
     match first_failure {
         None => Ok(()),
-        Some(code) => Err(CliError {
+        Some(code) => Err(CliError::new(
             code,
-            message: format!("could not stop {failed} of {total} session(s)"),
-        }),
+            format!("could not stop {failed} of {total} session(s)"),
+        )),
     }
 }
 

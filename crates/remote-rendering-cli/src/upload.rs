@@ -3,7 +3,7 @@
 
 use crate::cli::ConversionStartArgs;
 use crate::commands::Context;
-use crate::error::{CliError, CliResult, FAILED};
+use crate::error::{CliError, CliResult};
 use crate::output::{conversion_json, conversion_rows, render_rows};
 use crate::settings::{Env, value_of};
 use crate::storage_args::{
@@ -25,10 +25,10 @@ fn storage_error(error: StorageError) -> CliError {
         }
         StorageError::Service {
             status: 401 | 403, ..
-        } => CliError {
-            code: crate::error::AUTHENTICATION,
-            message: format!("storage refused the credentials: {error}"),
-        },
+        } => CliError::new(
+            crate::error::AUTHENTICATION,
+            format!("storage refused the credentials: {error}"),
+        ),
         _ => CliError::service(error.to_string()),
     }
 }
@@ -108,14 +108,14 @@ pub async fn start(
         .upload_and_start_conversion(&storage, &id, &request)
         .await
         .map_err(local_error)?;
-    eprintln!(
+    crate::status_line!(
         "Uploaded {} files ({} bytes) to {}/{}.",
         started.upload.summary.blobs.len(),
         started.upload.summary.bytes,
         request.input_container,
         started.upload.blob_prefix
     );
-    eprintln!(
+    crate::status_line!(
         "Started conversion {id} of {}.",
         started.upload.relative_input_asset_path
     );
@@ -126,7 +126,7 @@ pub async fn start(
         if let Some(conversion) = started.poller.last() {
             print(ctx, conversion, &url, sas_url.as_ref());
         }
-        eprintln!("Wait until it finishes with: arr conversion wait {id}");
+        crate::status_line!("Wait until it finishes with: arr conversion wait {id}");
         return Ok(());
     };
     let mut poller = started.poller;
@@ -145,10 +145,7 @@ pub async fn start(
                 && let Ok(conversion) = client.get_conversion(&id).await
             {
                 print(ctx, &conversion, &url, None);
-                return Err(CliError {
-                    code: FAILED,
-                    message: error.to_string(),
-                });
+                return Err(error.into());
             }
             let message = match &error {
                 Error::Timeout { .. } if ctx.deadline.timeout().is_some() => {
@@ -156,10 +153,7 @@ pub async fn start(
                 }
                 _ => format!("{error}; {left_running}"),
             };
-            Err(CliError {
-                code: crate::error::exit_code(&error),
-                message,
-            })
+            Err(CliError::from_client(&error, message))
         }
         WaitOutcome::Interrupted => Err(CliError::interrupted(format!(
             "interrupted: stopped waiting; {left_running}"

@@ -3,12 +3,11 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use remote_rendering::storage::UploadProgress;
-use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A progress callback for [`remote_rendering::storage::UploadOptions::with_progress`].
 pub fn progress_reporter() -> impl Fn(UploadProgress) + Send + Sync + 'static {
-    let bar = std::io::stderr().is_terminal().then(|| {
+    let bar = crate::terminal::current().progress_bars().then(|| {
         let bar = ProgressBar::new(0);
         let style = ProgressStyle::with_template(
             "Uploading {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
@@ -28,7 +27,7 @@ pub fn progress_reporter() -> impl Fn(UploadProgress) + Send + Sync + 'static {
         }
         None => {
             if let Some(line) = plain_line(progress, &printed_tenths) {
-                eprintln!("{line}");
+                crate::status_line!("{line}");
             }
         }
     }

@@ -4,7 +4,6 @@ use crate::duration::format_duration;
 use futures::StreamExt as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use remote_rendering::{Pollable, Poller};
-use std::io::IsTerminal as _;
 use std::time::{Duration, Instant};
 
 /// How a wait ended.
@@ -49,14 +48,20 @@ pub struct Progress {
 impl Progress {
     /// Progress for the operation `label` (e.g. `session my-id`).
     pub fn new(label: String) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
+        let terminal = crate::terminal::current();
+        let bar = terminal.progress_bars().then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let template = match terminal.stderr_color() {
+                true => "{spinner:.cyan} {msg} [{elapsed}]",
+                false => "{spinner} {msg} [{elapsed}]",
+            };
             bar.set_style(
-                ProgressStyle::with_template("{spinner:.cyan} {msg} [{elapsed}]")
+                ProgressStyle::with_template(template)
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar.set_message(format!("{label}: polling"));
             bar.enable_steady_tick(Duration::from_millis(120));
+            crate::terminal::set_spinner(Some(bar.clone()));
             bar
         });
         Self {
@@ -87,7 +92,7 @@ impl Progress {
                     }
                 };
                 if due || next_poll.is_none() {
-                    eprintln!("{line}");
+                    crate::status_line!("{line}");
                     self.last_line = Some((status.to_string(), Instant::now()));
                 }
             }
@@ -97,6 +102,7 @@ impl Progress {
     /// Removes the spinner so later output starts on a clean line.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
+            crate::terminal::set_spinner(None);
             bar.finish_and_clear();
         }
     }

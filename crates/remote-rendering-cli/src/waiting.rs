@@ -127,10 +127,7 @@ pub async fn wait_for<T: Waited>(
                 }
                 _ => format!("{error}; {}", T::left_running(&id)),
             };
-            Err(CliError {
-                code: crate::error::exit_code(&error),
-                message,
-            })
+            Err(CliError::from_client(&error, message))
         }
         WaitOutcome::Interrupted => {
             let stopped = match stop_on_cancel {

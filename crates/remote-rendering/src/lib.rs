@@ -11,7 +11,8 @@
 //!   token and the call is repeated once.
 //! - **Retries**: 429 (honouring `Retry-After`), 500/502/503/504, connection
 //!   failures and timeouts, with exponential backoff and jitter, bounded in
-//!   attempts and time. Every operation is safe to retry.
+//!   attempts and time. Every operation is safe to retry. Each retry is an
+//!   INFO event of target [`RETRY_EVENT_TARGET`], to show it to users.
 //! - **Pollers** for session startup and conversions that honour
 //!   `Retry-After`, end on every terminal state with a typed error, can be
 //!   awaited or watched as a stream, and resume from a continuation token.
@@ -257,7 +258,7 @@ pub use poller::{
 /// The Blob storage library behind [`Client::convert_local_model`] (feature `storage`).
 #[cfg(feature = "storage")]
 pub use remote_rendering_storage as storage;
-pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
+pub use retry::{MAX_RETRY_AFTER, RETRY_EVENT_TARGET, RetryPolicy};
 pub use unreachable::Unreachable;
 
 #[cfg(feature = "entra")]

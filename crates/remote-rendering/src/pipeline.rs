@@ -113,7 +113,7 @@ where
             let Some(delay) = policy.next_delay(&error, attempt, started) else {
                 return Err(error);
             };
-            tracing::debug!(operation, attempt, ?delay, "retrying");
+            crate::retry::report_retry(operation, &error, attempt, policy, delay);
             tokio::time::sleep(delay).await;
             attempt += 1;
         }

@@ -7,6 +7,22 @@ use std::time::{Duration, Instant};
 /// server asking for a day (or a date next year) is waited on this long.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
+/// The `tracing` target of the INFO event emitted before each retry, so that
+/// an application can show retries in progress (`arr` prints them on a
+/// terminal) without enabling the crate's other logs.
+///
+/// The event's message is one readable line, e.g. `retrying in 2s after 503
+/// (attempt 2 of 6)`; its fields are `operation`, `attempt` (the attempt
+/// about to be made, counted from 1), `max_attempts` (the first attempt plus
+/// [`RetryPolicy::max_retries`]), `delay_ms` and `cause` (the HTTP status,
+/// or what failed: `timeout`, `connection refused`...).
+///
+/// Why an event rather than a callback in [`RetryPolicy`]: the policy is a
+/// plain `Copy` value that callers compare and rebuild, and every call
+/// already runs inside the crate's `tracing` spans, so a subscriber sees
+/// which call is retrying at no extra API.
+pub const RETRY_EVENT_TARGET: &str = "remote_rendering::retry";
+
 /// How failed calls are retried.
 ///
 /// Every operation of this crate is safe to retry: creates use client-chosen
@@ -103,6 +119,46 @@ impl RetryPolicy {
             return None;
         }
         Some(delay)
+    }
+}
+
+/// Emits the [`RETRY_EVENT_TARGET`] event: retry number `retry` (0-based)
+/// of `operation` after `error`, in `delay`.
+pub(crate) fn report_retry(
+    operation: &'static str,
+    error: &Error,
+    retry: u32,
+    policy: &RetryPolicy,
+    delay: Duration,
+) {
+    let cause = retry_cause(error);
+    let attempt = retry.saturating_add(2);
+    let max_attempts = policy.max_retries.saturating_add(1);
+    tracing::info!(
+        target: RETRY_EVENT_TARGET,
+        operation,
+        attempt,
+        max_attempts,
+        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+        cause = %cause,
+        "retrying in {} after {cause} (attempt {attempt} of {max_attempts})",
+        remote_rendering_duration::format_duration(delay),
+    );
+}
+
+/// What made an attempt fail, in a word or two: the status when there was
+/// an answer.
+fn retry_cause(error: &Error) -> String {
+    if let Some(status) = error.status() {
+        return status.to_string();
+    }
+    match error {
+        Error::Timeout { .. } => "a timeout".into(),
+        Error::InvalidResponse { .. } => "a damaged response".into(),
+        _ if error.unreachable() == Some(crate::Unreachable::ConnectionRefused) => {
+            "connection refused".into()
+        }
+        _ => "a transport error".into(),
     }
 }
 

@@ -23,10 +23,13 @@ mod hostile_output;
 mod interrupt;
 mod list_and_stop;
 mod progress_lines;
+mod output_modes;
 mod quickstart;
 mod schemas;
 mod secrets_cli;
 mod storage;
+#[cfg(unix)]
+mod terminal_lines;
 mod versions;
 
 const ARR: &str = env!("CARGO_BIN_EXE_arr");
@@ -199,6 +202,8 @@ fn help_of_every_command_is_stable() {
         &["config", "show"],
         &["config", "validate"],
         &["schema"],
+        &["completions"],
+        &["man"],
     ];
     for command in commands {
         let output = arr().args(*command).arg("--help").output().unwrap();

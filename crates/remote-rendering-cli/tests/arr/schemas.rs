@@ -6,7 +6,7 @@ use super::*;
 /// Where `document` breaks `schema` (JSON Schema draft 7 as schemars writes
 /// it: `$ref`, `anyOf`, `allOf`, `type`, `enum`, `required`, `properties`,
 /// `additionalProperties: false`, `items`, `minimum`); empty when it fits.
-fn violations(root: &Value, schema: &Value, document: &Value, at: &str) -> Vec<String> {
+pub(super) fn violations(root: &Value, schema: &Value, document: &Value, at: &str) -> Vec<String> {
     let mut found = Vec::new();
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let name = reference.trim_start_matches("#/definitions/");
