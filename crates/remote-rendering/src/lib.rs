@@ -236,6 +236,7 @@ pub use poller::{
     ConversionPoller, MIN_POLL_INTERVAL, PollUpdate, Pollable, Poller, SLOW_INTERVAL,
     STANDARD_SESSION_INTERVAL, SessionPoller,
 };
+pub use remote_rendering_rest::BodyLimits;
 /// The Blob storage library behind [`Client::convert_local_model`] (feature `storage`).
 #[cfg(feature = "storage")]
 pub use remote_rendering_storage as storage;
