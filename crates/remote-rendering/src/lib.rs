@@ -151,7 +151,7 @@
 //! | unreachable service | a closed port retried once, an unresolvable name or untrusted certificate not at all, an HTML answer once ([`Error::unreachable`]) | retried like any failure |
 //! | redirects | never followed, reported | followed |
 //! | `@nextLink` | a repeated link or more than 10,000 pages ends the listing with an error | followed forever |
-//! | resumable pollers | `base64("1:{accountId}:{id}")` (Python's format) or a bare id | Python only |
+//! | resumable pollers | Python's `base64("1:{accountId}:{id}")` plus a mark of the kind (which Python skips), so a session token is refused by the conversion resumer; Python's tokens and bare ids accepted | Python only |
 //! | lease extension | `extend_lease(by)` computes the total; a lost-answer retry is not an error | caller computes the total |
 //! | lease keeper | opt-in background task, capped at 1,440 minutes | none |
 //! | unknown status values | kept as `Unknown(String)`; pollers keep polling (with a warning) until their timeout | vary |
@@ -197,6 +197,7 @@ mod auth;
 mod builder;
 mod client;
 pub mod config;
+mod continuation;
 mod conversions;
 mod error;
 mod ids;
@@ -253,5 +254,5 @@ pub use url::Url;
 #[cfg(feature = "testing")]
 pub mod testing {
     pub use crate::auth::jwt_expiry;
-    pub use crate::poller::decode_continuation_token;
+    pub use crate::continuation::{ContinuationToken, PollerKind, decode_continuation_token};
 }
