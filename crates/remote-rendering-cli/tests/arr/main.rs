@@ -19,6 +19,7 @@ mod deadlines;
 mod errors;
 mod hostile_config;
 mod hostile_output;
+mod huge_body;
 mod interrupt;
 mod quickstart;
 mod schemas;
