@@ -150,6 +150,7 @@
 //! | poll interval | 2 s Standard, 10 s Premium and conversions; at least [`MIN_POLL_INTERVAL`], `Retry-After` capped at [`MAX_RETRY_AFTER`] | similar fixed intervals |
 //! | unreachable service | a closed port retried once, an unresolvable name or untrusted certificate not at all, an HTML answer once ([`Error::unreachable`]) | retried like any failure |
 //! | redirects | never followed, reported | followed |
+//! | response bodies | read up to [`BodyLimits`] (4 MiB success, 64 KiB error; a larger `Content-Length` refused unread), [`Error::ResponseTooLarge`], not retried | read whole |
 //! | `@nextLink` | a repeated link or more than 10,000 pages ends the listing with an error | followed forever |
 //! | resumable pollers | Python's `base64("1:{accountId}:{id}")` plus a mark of the kind (which Python skips), so a session token is refused by the conversion resumer; Python's tokens and bare ids accepted | Python only |
 //! | lease extension | `extend_lease(by)` computes the total; a lost-answer retry is not an error | caller computes the total |
