@@ -42,7 +42,9 @@ def make_client(info, key):
 
 
 def session_lifecycle(client):
-    ids = [f"py-session-{uuid.uuid4()}" for _ in range(3)]
+    # Three id lengths, so that the base64 of the continuation tokens ends
+    # in each of its three ways (no padding, "=", "==").
+    ids = [f"py-session-{uuid.uuid4()}{suffix}" for suffix in ("", "a", "ab")]
     poller = client.begin_rendering_session(
         session_id=ids[0], size=RenderingSessionSize.STANDARD, lease_time_minutes=15
     )
@@ -51,14 +53,16 @@ def session_lifecycle(client):
     check(session.hostname and session.handshake_port, "ready session lacks hostname/port")
     check(session.lease_time_minutes == 15, f"lease {session.lease_time_minutes}")
     print(f"session {session.id}: {session.status}, host {session.hostname}, {session.teraflops} TFLOPS")
+    resumes_from_a_marked_token(client.get_rendering_session_poller, poller, "-", ids[0])
 
     updated = client.update_rendering_session(session_id=ids[0], lease_time_minutes=30)
     check(updated.lease_time_minutes == 30, f"lease after update {updated.lease_time_minutes}")
 
     for extra in ids[1:]:
-        client.begin_rendering_session(
+        extra_poller = client.begin_rendering_session(
             session_id=extra, size=RenderingSessionSize.PREMIUM, lease_time_minutes=5
         )
+        resumes_from_a_marked_token(client.get_rendering_session_poller, extra_poller, "-", extra)
     # Page size is 2, so this follows @nextLink.
     listed = [s.id for s in client.list_rendering_sessions()]
     check(all(i in listed for i in ids), f"list misses sessions: {listed}")
@@ -71,6 +75,16 @@ def session_lifecycle(client):
     listed = [s.id for s in client.list_rendering_sessions()]
     check(not any(i in listed for i in ids), f"stopped sessions listed: {listed}")
     print("session lifecycle ok")
+
+
+def resumes_from_a_marked_token(get_poller, poller, mark, expected_id):
+    # The Rust client's continuation tokens are the SDK's followed by a mark
+    # of the kind ("-" session, "_" conversion; pinned by its unit tests),
+    # which the SDK's decoder skips: the SDK resumes from them too.
+    token = poller.continuation_token() + mark
+    resumed = get_poller(continuation_token=token).result(timeout=POLL_TIMEOUT)
+    check(resumed.id == expected_id, f"resumed {resumed.id} from {token}")
+    print(f"resumed {expected_id} from a token ending in {mark!r}")
 
 
 def conversion_settings(asset):
@@ -104,6 +118,7 @@ def conversion_lifecycle(client):
         "SAS echoed back",
     )
     print(f"conversion {cid}: {conversion.status} -> {conversion.output.asset_uri}")
+    resumes_from_a_marked_token(client.get_asset_conversion_poller, poller, "_", cid)
 
     fetched = client.get_asset_conversion(conversion_id=cid)
     check(fetched.status == AssetConversionStatus.SUCCEEDED, f"get: {fetched.status}")

@@ -18,9 +18,9 @@ pub fn generate_module(document: &openapiv3::OpenAPI, header: &str) -> Result<St
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        // Requests carry the caller's authorization through the inner value,
-        // applied by the hand-written hook in the crate's lib.rs.
-        .with_inner_type(quote! { crate::RequestAuth })
+        // Requests carry the caller's authorization and body limits through
+        // the inner value, applied by the hand-written hook in the crate's lib.rs.
+        .with_inner_type(quote! { crate::RequestContext })
         .with_derive("PartialEq")
         // Every type also describes itself as JSON Schema (behind the
         // crate's `schemars` feature, see `schema_feature`); a test checks

@@ -152,7 +152,7 @@ pub fn generated_mod(entries: &[VersionEntry]) -> String {
             spec = entry.spec.path.display().to_string(),
         );
     }
-    out.push_str("];\n\ncrate::authorize_requests!(\n");
+    out.push_str("];\n\ncrate::request_hooks!(\n");
     for entry in entries {
         let _ = writeln!(out, "    {},", entry.spec.module);
     }

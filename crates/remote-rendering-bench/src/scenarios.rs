@@ -78,7 +78,9 @@ impl Callers {
         let rest = remote_rendering_rest::Client::new_with_client(
             target.base(),
             http.clone(),
-            RequestAuth::bearer(token.secret()).context("token unusable in a header")?,
+            RequestAuth::bearer(token.secret())
+                .context("token unusable in a header")?
+                .into(),
         );
         let account = uuid::Uuid::parse_str(&target.account_id)?;
         let url = format!(

@@ -109,7 +109,8 @@ pub fn exit_code(error: &Error) -> u8 {
         Error::Validation { .. } | Error::Configuration(_) | Error::Unsupported { .. } => USAGE,
         Error::Authentication { .. } => AUTHENTICATION,
         Error::SessionFailed { .. } | Error::ConversionFailed { .. } => FAILED,
-        // Service, Transport, Timeout, InvalidResponse and anything added later.
+        // Service, Transport, Timeout, InvalidResponse, ResponseTooLarge and
+        // anything added later.
         _ => SERVICE,
     }
 }

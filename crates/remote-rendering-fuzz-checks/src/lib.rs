@@ -63,16 +63,22 @@ pub fn jwt_exp(data: &[u8]) {
 pub fn continuation_token(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let client = client();
-    if let Some((account, id)) = remote_rendering::testing::decode_continuation_token(&text) {
+    if let Some(decoded) = remote_rendering::testing::decode_continuation_token(&text) {
         // The account is a real UUID and the id follows the account.
-        let _ = (account.as_u128(), id.len());
+        let _ = (decoded.account_id.as_u128(), decoded.id.len());
     }
-    for (id, token, valid) in [
+    let decode = |token: &str| {
+        remote_rendering::testing::decode_continuation_token(token)
+            .map(|d| (d.account_id, d.id, d.kind))
+    };
+    use remote_rendering::testing::PollerKind;
+    for (id, token, valid, kind) in [
         client.resume_session_poller(&text).map(|p| {
             (
                 p.id().to_string(),
                 p.continuation_token(),
                 remote_rendering::SessionId::new(p.id()).is_ok(),
+                PollerKind::Session,
             )
         }),
         client.resume_conversion_poller(&text).map(|p| {
@@ -80,6 +86,7 @@ pub fn continuation_token(data: &[u8]) {
                 p.id().to_string(),
                 p.continuation_token(),
                 remote_rendering::ConversionId::new(p.id()).is_ok(),
+                PollerKind::Conversion,
             )
         }),
     ]
@@ -87,19 +94,31 @@ pub fn continuation_token(data: &[u8]) {
     .flatten()
     {
         // Only valid ids are resumed, and the poller's own token resumes
-        // the same id for the same account.
+        // the same id of the same kind for the same account.
         assert!(valid, "resumed an invalid id {id:?}");
         assert_eq!(
-            remote_rendering::testing::decode_continuation_token(&token),
-            Some((client.account_id(), id.clone()))
+            decode(&token),
+            Some((client.account_id(), id.clone(), Some(kind)))
         );
+    }
+    // A token that says its kind resumes that kind only.
+    if let Some((_, _, Some(kind))) = decode(&text) {
+        let wrong = match kind {
+            PollerKind::Session => client.resume_conversion_poller(&text).err(),
+            _ => client.resume_session_poller(&text).err(),
+        };
+        assert!(wrong.is_some(), "a {kind} token resumed the other kind");
     }
     // Any valid id survives a round trip through a token.
     if let Ok(id) = remote_rendering::SessionId::new(text.as_ref()) {
         let token = client.session_poller(id).continuation_token();
         assert_eq!(
-            remote_rendering::testing::decode_continuation_token(&token),
-            Some((client.account_id(), text.to_string()))
+            decode(&token),
+            Some((
+                client.account_id(),
+                text.to_string(),
+                Some(PollerKind::Session)
+            ))
         );
         let poller = client.resume_session_poller(&token).expect("own token");
         assert_eq!(poller.id(), text.as_ref());

@@ -14,6 +14,10 @@
 //! [`Error::ErrorResponse`]); the ergonomic `remote-rendering` crate decodes
 //! them, adds authentication, retries, polling and paging.
 //!
+//! Every response body is read under [`BodyLimits`], carried with the
+//! request's authorization in the generated clients' inner value,
+//! [`RequestContext`].
+//!
 //! # Features
 //!
 //! - `default-tls` (default): reqwest's own TLS setup, so that a generated
@@ -24,14 +28,17 @@
 //!   against the spec). Off by default, so that clients do not build
 //!   schemars and its derive macro.
 
+mod body_limit;
 pub mod generated;
+
+pub use body_limit::{BodyLimits, BodyTooLarge};
 
 pub use generated::arr_2021_01_01::*;
 
 /// The `api-version` the stable module (re-exported at the crate root) speaks.
 pub const STABLE_API_VERSION: &str = generated::arr_2021_01_01::API_VERSION;
 
-/// Per-request authorization, carried as the generated clients' inner value.
+/// Per-request authorization, carried in [`RequestContext`].
 ///
 /// The header value is marked sensitive so that `reqwest` and `Debug` never
 /// print it.
@@ -74,22 +81,84 @@ impl std::fmt::Debug for RequestAuth {
     }
 }
 
-/// Implements the progenitor hook that applies [`RequestAuth`] for each
-/// generated module's `Client` (auto-ref specialization picks this impl over
-/// the generated default one). `generated/mod.rs` invokes it for every module.
-macro_rules! authorize_requests {
+/// What every request of a generated client carries from its caller (the
+/// generated clients' inner value): the authorization to send and the
+/// limits to read the answer under.
+#[derive(Clone, Debug, Default)]
+pub struct RequestContext {
+    auth: RequestAuth,
+    body_limits: BodyLimits,
+}
+
+impl RequestContext {
+    /// A context sending `auth`, reading bodies under [`BodyLimits::default`].
+    pub fn new(auth: RequestAuth) -> Self {
+        Self {
+            auth,
+            body_limits: BodyLimits::default(),
+        }
+    }
+
+    /// The same context, reading bodies under `limits`.
+    pub fn with_body_limits(mut self, limits: BodyLimits) -> Self {
+        self.body_limits = limits;
+        self
+    }
+
+    /// The authorization requests carry.
+    pub fn auth(&self) -> &RequestAuth {
+        &self.auth
+    }
+
+    /// The limits response bodies are read under.
+    pub fn body_limits(&self) -> BodyLimits {
+        self.body_limits
+    }
+
+    /// Sends `request` with `client`, adding the authorization and limiting
+    /// the answer's body: what the generated clients do for every operation,
+    /// for requests the spec cannot describe (such as following an
+    /// `@nextLink`).
+    pub async fn execute(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.auth.apply(&mut request);
+        let response = client.execute(request).await?;
+        Ok(self.body_limits.limit(response))
+    }
+}
+
+impl From<RequestAuth> for RequestContext {
+    fn from(auth: RequestAuth) -> Self {
+        Self::new(auth)
+    }
+}
+
+/// Implements the progenitor hook that sends each request through
+/// [`RequestContext::execute`] for each generated module's `Client`
+/// (auto-ref specialization picks this impl over the generated default
+/// one). `generated/mod.rs` invokes it for every module.
+///
+/// Why `exec` rather than `pre` and a limit in the generated code: the
+/// generated operations read success bodies whole inside
+/// `ResponseValue::from_response`; `exec` is the one hook that sees the
+/// response before that, so limiting its body there covers every operation,
+/// success and error alike, without touching generated code.
+macro_rules! request_hooks {
     ($($module:ident),* $(,)?) => {$(
-        impl progenitor_client::ClientHooks<$crate::RequestAuth> for $crate::generated::$module::Client {
-            async fn pre<E>(
+        impl progenitor_client::ClientHooks<$crate::RequestContext> for $crate::generated::$module::Client {
+            async fn exec(
                 &self,
-                request: &mut reqwest::Request,
+                request: reqwest::Request,
                 _info: &progenitor_client::OperationInfo,
-            ) -> Result<(), progenitor_client::Error<E>> {
-                progenitor_client::ClientInfo::inner(self).apply(request);
-                Ok(())
+            ) -> reqwest::Result<reqwest::Response> {
+                use progenitor_client::ClientInfo as _;
+                self.inner().execute(self.client(), request).await
             }
         }
     )*};
 }
 
-pub(crate) use authorize_requests;
+pub(crate) use request_hooks;

@@ -7,8 +7,8 @@ use crate::response::correlation_vector;
 use crate::retry::RetryPolicy;
 use base64::Engine as _;
 use futures::FutureExt as _;
-use remote_rendering_rest::RequestAuth;
 use remote_rendering_rest::generated::sts_2019_02_28_preview as sts;
+use remote_rendering_rest::{BodyLimits, RequestAuth, RequestContext};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -143,6 +143,7 @@ enum Source {
 pub(crate) struct TokenCache {
     source: Source,
     http: reqwest::Client,
+    body_limits: BodyLimits,
     retry: RetryPolicy,
     refresh_margin: Duration,
     cached: RwLock<Option<Cached>>,
@@ -187,6 +188,7 @@ impl TokenCache {
         Self {
             source,
             http,
+            body_limits: BodyLimits::default(),
             retry,
             refresh_margin,
             cached: RwLock::new(None),
@@ -195,6 +197,12 @@ impl TokenCache {
             last_failure: std::sync::Mutex::new(None),
             exchanges: AtomicU64::new(0),
         }
+    }
+
+    /// The same cache, reading the STS's answers under `limits`.
+    pub(crate) fn with_body_limits(mut self, limits: BodyLimits) -> Self {
+        self.body_limits = limits;
+        self
     }
 
     /// How many STS exchanges this cache has made.
@@ -336,7 +344,10 @@ impl TokenCache {
             "get STS token",
             &self.retry,
             &FixedAuth(auth),
-            |auth| sts::Client::new_with_client(sts_endpoint, self.http.clone(), auth),
+            |auth| {
+                let context = RequestContext::new(auth).with_body_limits(self.body_limits);
+                sts::Client::new_with_client(sts_endpoint, self.http.clone(), context)
+            },
             |client| {
                 self.exchanges.fetch_add(1, Ordering::Relaxed);
                 client

@@ -8,6 +8,7 @@ use crate::config::env;
 use crate::error::{Error, Result};
 use crate::options::ClientOptions;
 use crate::retry::RetryPolicy;
+use remote_rendering_rest::BodyLimits;
 use std::time::Duration;
 
 /// Configures and builds a [`Client`]. Obtain one with [`Client::builder`].
@@ -113,6 +114,15 @@ impl ClientBuilder {
     /// How long before expiry a cached STS token is refreshed (default 5 min).
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
         self.options.token_refresh_margin = margin;
+        self
+    }
+
+    /// How much of a response body the client reads (default
+    /// [`BodyLimits::default`]: 4 MiB for success bodies, 64 KiB for error
+    /// bodies). A larger answer fails with
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge) and is not retried.
+    pub fn body_limits(mut self, limits: BodyLimits) -> Self {
+        self.options.body_limits = limits;
         self
     }
 

@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use futures::{FutureExt as _, Stream, StreamExt as _, TryStreamExt as _};
 use progenitor_client::{ClientInfo as _, ResponseValue};
 use remote_rendering_rest as rest;
-use remote_rendering_rest::RequestAuth;
+use remote_rendering_rest::RequestContext;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,7 +71,8 @@ impl Client {
             resolved.http.clone(),
             resolved.options.retry,
             resolved.options.token_refresh_margin,
-        );
+        )
+        .with_body_limits(resolved.options.body_limits);
         Ok(Self {
             inner: Arc::new(ClientInner {
                 http: resolved.http,
@@ -154,7 +155,7 @@ impl Client {
         &self,
         operation: &'static str,
         resource: &str,
-        generated: fn(&str, reqwest::Client, RequestAuth) -> C,
+        generated: fn(&str, reqwest::Client, RequestContext) -> C,
         request: impl for<'c> FnMut(&'c C) -> BoxFuture<'c, Raw<W>>,
     ) -> Result<Reply<D>>
     where
@@ -178,7 +179,7 @@ impl Client {
         policy: &RetryPolicy,
         operation: &'static str,
         resource: &str,
-        generated: fn(&str, reqwest::Client, RequestAuth) -> C,
+        generated: fn(&str, reqwest::Client, RequestContext) -> C,
         request: impl for<'c> FnMut(&'c C) -> BoxFuture<'c, Raw<W>>,
     ) -> Result<Reply<D>>
     where
@@ -191,7 +192,10 @@ impl Client {
             operation,
             policy,
             &inner.tokens,
-            |auth| generated(&inner.endpoint, inner.http.clone(), auth),
+            |auth| {
+                let context = RequestContext::new(auth).with_body_limits(inner.options.body_limits);
+                generated(&inner.endpoint, inner.http.clone(), context)
+            },
             request,
         )
         .await?;
@@ -246,16 +250,15 @@ impl Client {
             .send(operation, "", |c| {
                 let url = url.clone();
                 async move {
-                    let mut request = c
+                    let request = c
                         .client()
                         .get(url)
                         .header(reqwest::header::ACCEPT, "application/json")
                         .build()
                         .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
-                    c.inner().apply(&mut request);
                     let response = c
-                        .client()
-                        .execute(request)
+                        .inner()
+                        .execute(c.client(), request)
                         .await
                         .map_err(progenitor_client::Error::CommunicationError)?;
                     if response.status().is_success() {

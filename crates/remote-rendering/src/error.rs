@@ -90,6 +90,36 @@ pub enum Error {
         transient: bool,
     },
 
+    /// The answer's body was larger than the client reads
+    /// ([`ClientOptions::body_limits`](crate::ClientOptions::body_limits)).
+    /// It was read no further than the limit (not at all when its
+    /// `Content-Length` said so) and the call is not retried: a server that
+    /// sends too much will do so again.
+    #[error(
+        "the answer to {operation} (HTTP {status}) is larger than the client's {} limit{}; \
+         it was not read further{}{}",
+        format_bytes(*limit),
+        declared_suffix(*content_length),
+        excerpt_suffix(excerpt),
+        ms_cv_suffix(ms_cv)
+    )]
+    ResponseTooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// The answer's HTTP status.
+        status: u16,
+        /// The limit that applied, in bytes.
+        limit: u64,
+        /// The `Content-Length` the answer declared, when that is what
+        /// exceeded the limit.
+        content_length: Option<u64>,
+        /// The start of an error body (up to [`Error::EXCERPT_CHARS`]
+        /// characters), which often says what went wrong.
+        excerpt: Option<String>,
+        /// Correlation vector of the response, when its headers were read.
+        ms_cv: Option<String>,
+    },
+
     /// A session reached a state that will never become Ready.
     #[error("session {id} ended {status}{}", detail_suffix(error))]
     SessionFailed {
@@ -150,6 +180,10 @@ impl fmt::Display for ServiceError {
 }
 
 impl Error {
+    /// How many characters of an oversized error body
+    /// [`Error::ResponseTooLarge`] keeps.
+    pub const EXCERPT_CHARS: usize = 200;
+
     pub(crate) fn validation(field: &'static str, reason: impl Into<String>) -> Self {
         Self::Validation {
             field,
@@ -197,9 +231,9 @@ impl Error {
     pub fn ms_cv(&self) -> Option<&str> {
         match self {
             Error::Service(e) => e.ms_cv.as_deref(),
-            Error::Authentication { ms_cv, .. } | Error::InvalidResponse { ms_cv, .. } => {
-                ms_cv.as_deref()
-            }
+            Error::Authentication { ms_cv, .. }
+            | Error::InvalidResponse { ms_cv, .. }
+            | Error::ResponseTooLarge { ms_cv, .. } => ms_cv.as_deref(),
             _ => None,
         }
     }
@@ -209,6 +243,7 @@ impl Error {
         match self {
             Error::Service(e) => Some(e.status),
             Error::Authentication { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -239,6 +274,33 @@ fn ms_cv_suffix(ms_cv: &Option<String>) -> String {
         .as_ref()
         .map(|cv| format!(" [MS-CV {cv}]"))
         .unwrap_or_default()
+}
+
+/// `4 MiB`, `64 KiB` or `1000 bytes`.
+fn format_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    match bytes {
+        0 => "0-byte".into(),
+        b if b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b}-byte"),
+    }
+}
+
+fn declared_suffix(content_length: Option<u64>) -> String {
+    content_length
+        .map(|n| format!(" (it declared {n} bytes)"))
+        .unwrap_or_default()
+}
+
+/// The excerpt as one line: server text with control characters escaped,
+/// so that it cannot forge lines or move the cursor.
+fn excerpt_suffix(excerpt: &Option<String>) -> String {
+    match excerpt.as_deref() {
+        Some(text) if !text.is_empty() => format!("; it began: \"{}\"", text.escape_debug()),
+        _ => String::new(),
+    }
 }
 
 fn detail_suffix(error: &Option<Box<ServiceErrorDetail>>) -> String {

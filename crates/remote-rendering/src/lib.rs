@@ -151,8 +151,9 @@
 //! | poll interval | 2 s Standard, 10 s Premium and conversions; at least [`MIN_POLL_INTERVAL`], `Retry-After` capped at [`MAX_RETRY_AFTER`] | similar fixed intervals |
 //! | unreachable service | a closed port retried once, an unresolvable name or untrusted certificate not at all, an HTML answer once ([`Error::unreachable`]) | retried like any failure |
 //! | redirects | never followed, reported | followed |
+//! | response bodies | read up to [`BodyLimits`] (4 MiB success, 64 KiB error; a larger `Content-Length` refused unread), [`Error::ResponseTooLarge`], not retried | read whole |
 //! | `@nextLink` | a repeated link or more than 10,000 pages ends the listing with an error | followed forever |
-//! | resumable pollers | `base64("1:{accountId}:{id}")` (Python's format) or a bare id | Python only |
+//! | resumable pollers | Python's `base64("1:{accountId}:{id}")` plus a mark of the kind (which Python skips), so a session token is refused by the conversion resumer; Python's tokens and bare ids accepted | Python only |
 //! | lease extension | `extend_lease(by)` computes the total; a lost-answer retry is not an error | caller computes the total |
 //! | lease keeper | opt-in background task, capped at 1,440 minutes | none |
 //! | unknown status values | kept as `Unknown(String)`; pollers keep polling (with a warning) until their timeout | vary |
@@ -216,6 +217,7 @@ mod auth;
 mod builder;
 mod client;
 pub mod config;
+mod continuation;
 mod conversions;
 mod error;
 mod ids;
@@ -255,6 +257,7 @@ pub use poller::{
     ConversionPoller, MIN_POLL_INTERVAL, PollUpdate, Pollable, Poller, SLOW_INTERVAL,
     STANDARD_SESSION_INTERVAL, SessionPoller,
 };
+pub use remote_rendering_rest::BodyLimits;
 /// The Blob storage library behind [`Client::convert_local_model`] (feature `storage`).
 #[cfg(feature = "storage")]
 pub use remote_rendering_storage as storage;
@@ -271,5 +274,5 @@ pub use url::Url;
 #[cfg(feature = "testing")]
 pub mod testing {
     pub use crate::auth::jwt_expiry;
-    pub use crate::poller::decode_continuation_token;
+    pub use crate::continuation::{ContinuationToken, PollerKind, decode_continuation_token};
 }

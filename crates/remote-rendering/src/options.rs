@@ -7,6 +7,7 @@ use crate::config::env;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::tls;
+use remote_rendering_rest::BodyLimits;
 use std::time::Duration;
 
 /// The name of the ARR API version used unless [`ClientOptions::api_version`]
@@ -46,6 +47,10 @@ pub struct ClientOptions {
     pub api_version: ApiVersion,
     /// How long before expiry a cached STS token is refreshed (default 5 min).
     pub token_refresh_margin: Duration,
+    /// How much of a response body the client reads (default 4 MiB for
+    /// success bodies, 64 KiB for error bodies); a larger answer fails with
+    /// [`Error::ResponseTooLarge`] and is not retried.
+    pub body_limits: BodyLimits,
 }
 
 impl Default for ClientOptions {
@@ -63,6 +68,7 @@ impl Default for ClientOptions {
             root_certificates: Vec::new(),
             api_version: ApiVersion::default(),
             token_refresh_margin: Duration::from_secs(5 * 60),
+            body_limits: BodyLimits::default(),
         }
     }
 }
@@ -82,6 +88,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("root_certificates", &self.root_certificates.len())
             .field("api_version", &self.api_version)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("body_limits", &self.body_limits)
             .finish()
     }
 }

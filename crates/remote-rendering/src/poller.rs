@@ -1,10 +1,10 @@
 //! Pollers for long-running operations: session startup and asset conversion.
 
 use crate::client::Client;
+use crate::continuation::{PollerKind, decode_continuation_token, encode_continuation};
 use crate::error::{Error, Result};
 use crate::ids::{ConversionId, SessionId};
 use crate::models::{Conversion, ConversionStatus, Session, SessionSize, SessionStatus};
-use base64::Engine as _;
 use futures::StreamExt as _;
 use futures::stream::FusedStream;
 use std::future::Future;
@@ -51,7 +51,7 @@ mod sealed {
     }
 
     pub trait Sealed: Sized {
-        const KIND: &'static str;
+        const KIND: PollerKind;
         fn fetch(
             client: &Client,
             id: &str,
@@ -74,7 +74,7 @@ impl Pollable for Session {
 }
 
 impl sealed::Sealed for Session {
-    const KIND: &'static str = "session";
+    const KIND: PollerKind = PollerKind::Session;
 
     async fn fetch(client: &Client, id: &str) -> Result<(Self, Option<Duration>)> {
         client.get_session_reply(&SessionId::new(id)?).await
@@ -120,7 +120,7 @@ impl Pollable for Conversion {
 }
 
 impl sealed::Sealed for Conversion {
-    const KIND: &'static str = "conversion";
+    const KIND: PollerKind = PollerKind::Conversion;
 
     async fn fetch(client: &Client, id: &str) -> Result<(Self, Option<Duration>)> {
         client.get_conversion_reply(&ConversionId::new(id)?).await
@@ -205,39 +205,6 @@ impl<T: Pollable> std::fmt::Debug for Poller<T> {
     }
 }
 
-pub(crate) fn encode_continuation(account: &uuid::Uuid, id: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("1:{account}:{id}"))
-}
-
-/// Decodes a poller continuation token, `base64("1:{accountId}:{id}")` (the
-/// Python SDK's format), into the account and the id, without checking the
-/// id (the `resume_*_poller` methods do) or contacting anything.
-///
-/// Returns `None` for anything that is not such a token, including a bare id
-/// (which `Client::resume_session_poller` / `resume_conversion_poller` also
-/// accept). A pure function, exposed for fuzzing and for tools that inspect
-/// stored tokens.
-pub fn decode_continuation_token(token: &str) -> Option<(uuid::Uuid, String)> {
-    let (account, id) = decode_continuation(token)?;
-    Some((uuid::Uuid::parse_str(&account).ok()?, id))
-}
-
-/// `base64("1:{account}:{id}")` -> (account, id).
-pub(crate) fn decode_continuation(token: &str) -> Option<(String, String)> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(token.trim())
-        .ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let mut parts = text.splitn(3, ':');
-    if parts.next()? != "1" {
-        return None;
-    }
-    let account = parts.next()?;
-    let id = parts.next()?;
-    uuid::Uuid::parse_str(account).ok()?;
-    Some((account.to_string(), id.to_string()))
-}
-
 impl Client {
     /// A poller for an existing session (e.g. one started elsewhere).
     pub fn session_poller(&self, id: SessionId) -> SessionPoller {
@@ -245,8 +212,9 @@ impl Client {
     }
 
     /// Resumes a session poller from a continuation token (or a bare id).
+    /// A token of a conversion poller is refused (a validation error).
     pub fn resume_session_poller(&self, token: &str) -> Result<SessionPoller> {
-        let id = self.parse_continuation(token)?;
+        let id = self.parse_continuation(token, PollerKind::Session)?;
         let id = SessionId::new(id)?;
         Ok(self.session_poller(id))
     }
@@ -257,26 +225,40 @@ impl Client {
     }
 
     /// Resumes a conversion poller from a continuation token (or a bare id).
+    /// A token of a session poller is refused (a validation error).
     pub fn resume_conversion_poller(&self, token: &str) -> Result<ConversionPoller> {
-        let id = self.parse_continuation(token)?;
+        let id = self.parse_continuation(token, PollerKind::Conversion)?;
         let id = ConversionId::new(id)?;
         Ok(self.conversion_poller(id))
     }
 
-    /// Continuation tokens are `base64("1:{accountId}:{id}")`, as the Python
-    /// SDK writes them; a bare id is accepted too.
-    fn parse_continuation(&self, token: &str) -> Result<String> {
+    /// The id a continuation token (see `continuation`) of `expected` kind
+    /// resumes; a bare id is accepted too.
+    fn parse_continuation(&self, token: &str, expected: PollerKind) -> Result<String> {
         // Accounts are compared as UUIDs: `30EA...` and `{30ea...}` are the
         // same account as `30ea...`.
         match decode_continuation_token(token) {
-            Some((account, id)) => {
-                if account != self.account_id() {
+            Some(decoded) => {
+                if let Some(kind) = decoded.kind.filter(|kind| *kind != expected) {
                     return Err(Error::validation(
                         "continuation token",
-                        format!("belongs to account {account}, not {}", self.account_id()),
+                        format!(
+                            "resumes a {kind} poller, not a {expected} poller: \
+                             pass it to resume_{kind}_poller"
+                        ),
                     ));
                 }
-                Ok(id)
+                if decoded.account_id != self.account_id() {
+                    return Err(Error::validation(
+                        "continuation token",
+                        format!(
+                            "belongs to account {}, not {}",
+                            decoded.account_id,
+                            self.account_id()
+                        ),
+                    ));
+                }
+                Ok(decoded.id)
             }
             None if SessionId::new(token).is_ok() => Ok(token.to_string()),
             None => Err(Error::validation(
@@ -334,9 +316,12 @@ impl<T: Pollable> Poller<T> {
     }
 
     /// A token to resume this poller later, possibly in another process:
-    /// `base64("1:{accountId}:{id}")`, the Python SDK's format.
+    /// the Python SDK's `base64("1:{accountId}:{id}")` followed by `-` for a
+    /// session or `_` for a conversion. The Python SDK resumes from it too
+    /// (its decoder skips the mark); this crate's `resume_*_poller` refuses
+    /// a token of the other kind.
     pub fn continuation_token(&self) -> String {
-        encode_continuation(&self.client.account_id(), &self.id)
+        encode_continuation(&self.client.account_id(), &self.id, T::KIND)
     }
 
     /// Polls every `interval` (at least [`MIN_POLL_INTERVAL`]) unless the
@@ -359,10 +344,9 @@ impl<T: Pollable> Poller<T> {
 
     fn timeout_error(timeout: Duration) -> Error {
         Error::Timeout {
-            operation: if T::KIND == "session" {
-                "waiting for the session"
-            } else {
-                "waiting for the conversion"
+            operation: match T::KIND {
+                PollerKind::Session => "waiting for the session",
+                PollerKind::Conversion => "waiting for the conversion",
             },
             after: timeout,
         }
@@ -407,7 +391,7 @@ impl<T: Pollable> Poller<T> {
             sealed::Outcome::Succeeded => (None, None),
             sealed::Outcome::Failed(error) => (None, Some(error)),
         };
-        tracing::debug!(kind = T::KIND, id = %self.id, status = %value.status(), ?next_poll, "polled");
+        tracing::debug!(kind = T::KIND.as_str(), id = %self.id, status = %value.status(), ?next_poll, "polled");
         self.next_delay = next_poll.map(NextPoll::After);
         self.last = Some(value.clone());
         Ok((
@@ -498,31 +482,6 @@ mod tests {
                 }
                 _ => panic!("{status} must end the wait"),
             }
-        }
-    }
-
-    #[test]
-    fn continuation_tokens_round_trip() {
-        let account = uuid::Uuid::new_v4();
-        let token = encode_continuation(&account, "my-session");
-        assert_eq!(
-            decode_continuation(&token),
-            Some((account.to_string(), "my-session".to_string()))
-        );
-    }
-
-    #[test]
-    fn continuation_tokens_reject_garbage() {
-        let engine = base64::engine::general_purpose::STANDARD;
-        for token in [
-            "".to_string(),
-            "not base64 !".to_string(),
-            engine.encode("2:00000000-0000-0000-0000-000000000000:x"),
-            engine.encode("1:not-a-uuid:x"),
-            engine.encode("1:00000000-0000-0000-0000-000000000000"),
-            engine.encode([0xff, 0xfe]),
-        ] {
-            assert_eq!(decode_continuation(&token), None, "{token}");
         }
     }
 }

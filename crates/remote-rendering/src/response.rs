@@ -2,8 +2,9 @@
 //! [`Error`]: status codes, error bodies, `Retry-After` and `MS-CV`.
 
 use crate::error::{Error, Result, ServiceError};
-use futures::TryStreamExt as _;
+use futures::{Stream, StreamExt as _};
 use progenitor_client::{ByteStream, ResponseValue};
+use remote_rendering_rest::BodyTooLarge;
 use reqwest::header::HeaderMap;
 use std::time::Duration;
 
@@ -105,21 +106,17 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
         Err(E::ErrorResponse(response)) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = response
-                .into_inner()
-                .into_inner()
-                .try_fold(Vec::new(), |mut all, chunk| async move {
-                    all.extend_from_slice(&chunk);
-                    Ok(all)
-                })
-                .await
-                .unwrap_or_default();
+            let body = read_error_body(response.into_inner().into_inner()).await;
+            let body =
+                body.map_err(|(limit, kept)| too_large(operation, &limit, &headers, &kept))?;
             Err(status_error(operation, status, &headers, &body))
         }
         Err(E::UnexpectedResponse(response)) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
+            let body = read_error_body(response.bytes_stream()).await;
+            let body =
+                body.map_err(|(limit, kept)| too_large(operation, &limit, &headers, &kept))?;
             if (200..300).contains(&status) {
                 return Err(Error::InvalidResponse {
                     operation,
@@ -130,9 +127,15 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
             }
             Err(status_error(operation, status, &headers, &body))
         }
-        Err(E::CommunicationError(e))
-        | Err(E::ResponseBodyError(e))
-        | Err(E::InvalidUpgrade(e)) => Err(transport_error(operation, e)),
+        // A success body over its limit: never retried, since a server
+        // that sends too much will send it again.
+        Err(E::ResponseBodyError(e)) => match BodyTooLarge::find(&e) {
+            Some(limit) => Err(too_large(operation, limit, &HeaderMap::new(), &[])),
+            None => Err(transport_error(operation, e)),
+        },
+        Err(E::CommunicationError(e)) | Err(E::InvalidUpgrade(e)) => {
+            Err(transport_error(operation, e))
+        }
         // A web page where the API should be: usually a wrong endpoint, at
         // times a gateway's glitch; the retry policy tries once more only.
         Err(E::InvalidResponsePayload(body, _)) if looks_like_html(&body) => {
@@ -160,6 +163,49 @@ pub(crate) async fn classify<T>(operation: &'static str, result: Raw<T>) -> Resu
             message,
             source: None,
         }),
+    }
+}
+
+/// Reads an error body (limited by the generated clients' hook, see
+/// `remote_rendering_rest::BodyLimits`). A body damaged in transit counts
+/// as what arrived of it; one over its limit is `Err` with its start.
+async fn read_error_body(
+    body: impl Stream<Item = reqwest::Result<bytes::Bytes>>,
+) -> std::result::Result<Vec<u8>, (BodyTooLarge, Vec<u8>)> {
+    let mut body = std::pin::pin!(body);
+    let mut read = Vec::new();
+    while let Some(chunk) = body.next().await {
+        match chunk {
+            Ok(chunk) => read.extend_from_slice(&chunk),
+            Err(e) => match BodyTooLarge::find(&e) {
+                Some(limit) => return Err((limit.clone(), read)),
+                None => break,
+            },
+        }
+    }
+    Ok(read)
+}
+
+/// [`Error::ResponseTooLarge`], keeping the start of what was read.
+fn too_large(
+    operation: &'static str,
+    limit: &BodyTooLarge,
+    headers: &HeaderMap,
+    read: &[u8],
+) -> Error {
+    let excerpt = (!read.is_empty()).then(|| {
+        String::from_utf8_lossy(read)
+            .chars()
+            .take(Error::EXCERPT_CHARS)
+            .collect()
+    });
+    Error::ResponseTooLarge {
+        operation,
+        status: limit.status,
+        limit: limit.limit,
+        content_length: limit.content_length,
+        excerpt,
+        ms_cv: header(headers, MS_CV),
     }
 }
 

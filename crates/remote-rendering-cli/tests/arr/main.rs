@@ -20,6 +20,7 @@ mod deadlines;
 mod errors;
 mod hostile_config;
 mod hostile_output;
+mod huge_body;
 mod interrupt;
 mod list_and_stop;
 mod progress_lines;

@@ -1835,7 +1835,7 @@ Version: 2021-01-01-preview*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::RequestAuth,
+    pub(crate) inner: crate::RequestContext,
 }
 impl Client {
     /// Create a new client.
@@ -1843,7 +1843,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::RequestAuth) -> Self {
+    pub fn new(baseurl: &str, inner: crate::RequestContext) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1862,7 +1862,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::RequestAuth,
+        inner: crate::RequestContext,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1871,7 +1871,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::RequestAuth> for Client {
+impl ClientInfo<crate::RequestContext> for Client {
     fn api_version() -> &'static str {
         "2021-01-01-preview"
     }
@@ -1881,11 +1881,11 @@ impl ClientInfo<crate::RequestAuth> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::RequestAuth {
+    fn inner(&self) -> &crate::RequestContext {
         &self.inner
     }
 }
-impl ClientHooks<crate::RequestAuth> for &Client {}
+impl ClientHooks<crate::RequestContext> for &Client {}
 impl Client {
     /**Returns the current state of one conversion
 

@@ -896,7 +896,7 @@ Version: v1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::RequestAuth,
+    pub(crate) inner: crate::RequestContext,
 }
 impl Client {
     /// Create a new client.
@@ -904,7 +904,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::RequestAuth) -> Self {
+    pub fn new(baseurl: &str, inner: crate::RequestContext) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -923,7 +923,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::RequestAuth,
+        inner: crate::RequestContext,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -932,7 +932,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::RequestAuth> for Client {
+impl ClientInfo<crate::RequestContext> for Client {
     fn api_version() -> &'static str {
         "v1"
     }
@@ -942,11 +942,11 @@ impl ClientInfo<crate::RequestAuth> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::RequestAuth {
+    fn inner(&self) -> &crate::RequestContext {
         &self.inner
     }
 }
-impl ClientHooks<crate::RequestAuth> for &Client {}
+impl ClientHooks<crate::RequestContext> for &Client {}
 impl Client {
     /**Starts a session on a new virtual machine; the service picks the session ID
 

@@ -68,7 +68,7 @@ pub const API_VERSIONS: &[ApiVersionModule] = &[
     },
 ];
 
-crate::authorize_requests!(
+crate::request_hooks!(
     arr_2021_01_01,
     arr_2021_01_01_preview,
     arr_v1,

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use remote_rendering_rest::types;
-use remote_rendering_rest::{ByteStream, Error, RequestAuth};
+use remote_rendering_rest::{ByteStream, Error, RequestAuth, RequestContext};
 use serde_json::{Value, json};
 
 /// The bearer token the tests send; the capture server redacts it.
@@ -104,8 +104,10 @@ pub(crate) fn http_client() -> reqwest::Client {
         .expect("reqwest client")
 }
 
-pub(crate) fn auth() -> RequestAuth {
-    RequestAuth::bearer(TOKEN).expect("token is a valid header value")
+pub(crate) fn auth() -> RequestContext {
+    RequestAuth::bearer(TOKEN)
+        .expect("token is a valid header value")
+        .into()
 }
 
 pub(crate) fn account() -> uuid::Uuid {

@@ -205,10 +205,12 @@ async fn conversion_pollers_resume_from_a_token_or_an_id_and_time_out() {
         .await
         .unwrap()
         .continuation_token();
+    let python = base64::engine::general_purpose::STANDARD
+        .encode(format!("1:{}:resume-me", emu.account_id()));
     assert_eq!(
         token,
-        base64::engine::general_purpose::STANDARD
-            .encode(format!("1:{}:resume-me", emu.account_id()))
+        format!("{python}_"),
+        "Python's token, then the conversion mark"
     );
 
     let error = client
@@ -228,6 +230,14 @@ async fn conversion_pollers_resume_from_a_token_or_an_id_and_time_out() {
         .await
         .unwrap();
     assert_eq!(done.status, ConversionStatus::Succeeded);
+    // The Python SDK's own token (no kind) resumes too.
+    let done = other
+        .resume_conversion_poller(&python)
+        .unwrap()
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(done.id, id);
     let done = other
         .resume_conversion_poller("resume-me")
         .unwrap()
@@ -287,4 +297,77 @@ async fn the_same_id_twice_is_one_conversion_whatever_was_sent() {
     );
     let listed: Vec<_> = client.list_conversions().try_collect().await.unwrap();
     assert_eq!(listed.len(), 1);
+}
+
+#[tokio::test]
+async fn a_token_of_the_other_kind_is_refused_naming_both_kinds() {
+    let emu = crate::common::emulator()
+        .session_startup(Duration::from_millis(100))
+        .conversion_duration(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let client = crate::common::client(&emu);
+    let session_token = client
+        .start_session(
+            &remote_rendering::SessionId::new("same-name").unwrap(),
+            &remote_rendering::SessionOptions::new(
+                remote_rendering::SessionSize::Standard,
+                Duration::from_secs(600),
+            ),
+        )
+        .await
+        .unwrap()
+        .continuation_token();
+    let conversion_token = client
+        .start_conversion(
+            &ConversionId::new("same-name").unwrap(),
+            &input("a.fbx"),
+            &output(),
+        )
+        .await
+        .unwrap()
+        .continuation_token();
+    emu.clear_requests();
+
+    let error = client.resume_conversion_poller(&session_token).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Validation {
+                field: "continuation token",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("session") && message.contains("conversion"),
+        "{message}"
+    );
+    assert!(message.contains("resume_session_poller"), "{message}");
+    let error = client.resume_session_poller(&conversion_token).unwrap_err();
+    assert!(matches!(error, Error::Validation { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("resume_conversion_poller"),
+        "{error}"
+    );
+    assert!(
+        emu.requests().is_empty(),
+        "nothing is sent for a wrong token"
+    );
+
+    // Each resumes its own kind.
+    assert_eq!(
+        client.resume_session_poller(&session_token).unwrap().id(),
+        "same-name"
+    );
+    assert_eq!(
+        client
+            .resume_conversion_poller(&conversion_token)
+            .unwrap()
+            .id(),
+        "same-name"
+    );
 }

@@ -17,6 +17,15 @@ pub struct Answer {
 
 pub enum Body {
     Bytes(Vec<u8>),
+    /// The pattern repeated without end, chunked (no `Content-Length`),
+    /// until the client hangs up.
+    Endless(&'static [u8]),
+    /// Declares `Content-Length: length` and sends `chunk` repeatedly until
+    /// that many bytes are sent or the client hangs up.
+    Huge {
+        length: u64,
+        chunk: &'static [u8],
+    },
 }
 
 impl Answer {
@@ -113,10 +122,40 @@ async fn write_answer(socket: &mut tokio::net::TcpStream, answer: Answer) -> std
     for (name, value) in &answer.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    let Body::Bytes(bytes) = answer.body;
-    head.push_str(&format!("content-length: {}\r\n\r\n", bytes.len()));
-    socket.write_all(head.as_bytes()).await?;
-    socket.write_all(&bytes).await?;
+    match answer.body {
+        Body::Bytes(bytes) => {
+            head.push_str(&format!("content-length: {}\r\n\r\n", bytes.len()));
+            socket.write_all(head.as_bytes()).await?;
+            socket.write_all(&bytes).await?;
+        }
+        Body::Endless(chunk) => {
+            head.push_str("transfer-encoding: chunked\r\n\r\n");
+            socket.write_all(head.as_bytes()).await?;
+            // The pattern repeated to 16 KiB per chunk: tiny chunks would
+            // measure this server's syscalls, not the client.
+            let payload = chunk.repeat(16 * 1024 / chunk.len().max(1));
+            let framed = [
+                format!("{:x}\r\n", payload.len()).as_bytes(),
+                &payload,
+                b"\r\n",
+            ]
+            .concat();
+            // Ends when the client hangs up (the write fails).
+            loop {
+                socket.write_all(&framed).await?;
+            }
+        }
+        Body::Huge { length, chunk } => {
+            head.push_str(&format!("content-length: {length}\r\n\r\n"));
+            socket.write_all(head.as_bytes()).await?;
+            let mut left = length;
+            while left > 0 {
+                let n = left.min(chunk.len() as u64);
+                socket.write_all(&chunk[..n as usize]).await?;
+                left -= n;
+            }
+        }
+    }
     socket.shutdown().await
 }
 

@@ -304,7 +304,7 @@ async fn updates_stream_ends_with_the_terminal_error() {
 }
 
 #[tokio::test]
-async fn continuation_tokens_use_the_python_sdk_format_and_resume_elsewhere() {
+async fn continuation_tokens_extend_the_python_sdk_format_and_resume_elsewhere() {
     use base64::Engine as _;
     let emu = crate::common::emulator()
         .session_startup(Duration::from_millis(300))
@@ -315,9 +315,10 @@ async fn continuation_tokens_use_the_python_sdk_format_and_resume_elsewhere() {
     let id = SessionId::new("resumable").unwrap();
     let poller = first.start_session(&id, &standard(5)).await.unwrap();
     let token = poller.continuation_token();
-    let expected = base64::engine::general_purpose::STANDARD
+    // The Python SDK's token, then the session mark.
+    let python = base64::engine::general_purpose::STANDARD
         .encode(format!("1:{}:resumable", emu.account_id()));
-    assert_eq!(token, expected);
+    assert_eq!(token, format!("{python}-"));
     drop(poller);
 
     // Another client (as in another process) resumes from the token.
@@ -327,6 +328,10 @@ async fn continuation_tokens_use_the_python_sdk_format_and_resume_elsewhere() {
     assert!(resumed.last().is_none());
     assert_eq!(resumed.continuation_token(), token);
     assert_eq!(resumed.wait().await.unwrap().status, SessionStatus::Ready);
+
+    // The Python SDK's own token (no kind) resumes too.
+    let from_python = second.resume_session_poller(&python).unwrap();
+    assert_eq!(from_python.wait().await.unwrap().id, id);
 
     // A bare id works too, and so does session_poller.
     let from_id = second.resume_session_poller("resumable").unwrap();
