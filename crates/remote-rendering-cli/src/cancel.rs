@@ -14,6 +14,18 @@ static LISTENING: AtomicUsize = AtomicUsize::new(0);
 /// Whether a wait has taken a signal (and is cleaning up or returning).
 static TAKEN: AtomicBool = AtomicBool::new(false);
 
+/// Whether "cancelling..." has been printed for the first signal.
+static ANNOUNCED: AtomicBool = AtomicBool::new(false);
+
+/// Says "cancelling..." once per process. Both a wait and the process-wide
+/// handler wake on the same signal and either may finish first (a wait
+/// returns and `main` exits), so whichever runs first says it.
+pub(crate) fn announce() {
+    if !ANNOUNCED.swap(true, Ordering::SeqCst) {
+        eprintln!("cancelling...");
+    }
+}
+
 /// What the exit code is for a second signal: 130, as for the first.
 const HARD_EXIT: i32 = 130;
 
@@ -51,7 +63,7 @@ pub async fn until_unhandled_signal() {
         }
     };
     signals.recv().await;
-    eprintln!("cancelling...");
+    announce();
     // A wait woken by the same signal may not have claimed it yet.
     tokio::task::yield_now().await;
     let handled = LISTENING.load(Ordering::SeqCst) > 0 || TAKEN.load(Ordering::SeqCst);

@@ -33,6 +33,7 @@ impl Interrupt {
     pub async fn recv(&mut self) {
         let mut listening = crate::cancel::Listening::start();
         self.signals.recv().await;
+        crate::cancel::announce();
         listening.take();
     }
 }

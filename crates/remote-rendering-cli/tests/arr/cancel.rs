@@ -115,3 +115,37 @@ fn a_failed_write_to_stdout_is_exit_1() {
         "{stderr}"
     );
 }
+
+/// The keep-alive phase: the command's own listener and the process-wide
+/// one wake on the same signal; "cancelling..." is said exactly once either
+/// way (it used to be lost when the command returned first). Several rounds
+/// because that was a race.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_and_sigterm_end_keep_alive_saying_cancelling_once() {
+    let fx = Fixture::with(Emulator::builder().session_startup(Duration::from_millis(100)));
+    fx.ok(&["session", "start", "--id", "kept", "--wait"]);
+    for round in 0..4 {
+        for signal in ["-INT", "-TERM"] {
+            let child = std::process::Command::new(ARR)
+                .args(["session", "keep-alive", "kept", "--check-interval", "1s"])
+                .envs(fx.vars())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let (code, stderr, took) = signal_after(child, Duration::from_millis(700), signal);
+            println!("{signal} during keep-alive (round {round}): exit after {took:?}");
+            assert_eq!(code, Some(130), "{signal}: {stderr}");
+            assert_eq!(
+                stderr.matches("cancelling...").count(),
+                1,
+                "{signal}: {stderr}"
+            );
+            assert!(
+                stderr.contains("stopped keeping session kept alive"),
+                "{signal}: {stderr}"
+            );
+        }
+    }
+}
