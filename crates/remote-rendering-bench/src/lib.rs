@@ -16,6 +16,8 @@
 //! - [`loadgen`]: a lean HTTP/1.1 load generator for emulator capacity;
 //! - [`persistence`]: emulator throughput with `--data-dir` (issue 14);
 //! - [`scenarios`]: items 1 to 4 and 6 of the issue;
+//! - [`sequential`]: CPU per sequential call, on the main thread, a spawned task or a
+//!   current-thread runtime (item 7 and `arr-bench profile`);
 //! - [`fleet`]: item 5, a fleet of sessions kept alive, and [`fleet_item`], its rows;
 //! - [`python`]: item 7, the official Python SDK as a peer, and [`python_item`], its rows;
 //! - [`oneshot`]: item 8, `arr session list` as a fresh process against curl;
@@ -35,6 +37,7 @@ pub mod python;
 pub mod python_item;
 pub mod report;
 pub mod scenarios;
+pub mod sequential;
 pub mod target;
 pub mod upload;
 

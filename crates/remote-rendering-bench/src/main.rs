@@ -16,6 +16,7 @@ use remote_rendering_bench::fleet::{self, FleetPlan};
 use remote_rendering_bench::measure::{micros, millis, setting};
 use remote_rendering_bench::process::{self, EmulatorProcess};
 use remote_rendering_bench::scenarios::{self, Callers, Kind, Throughput};
+use remote_rendering_bench::sequential::{self, Placement};
 use remote_rendering_bench::{Report, Row, Target, fleet_item, oneshot, python_item};
 use remote_rendering_emulator::cli::{EmulatorArgs, parse_duration};
 use std::collections::BTreeMap;
@@ -68,8 +69,12 @@ struct ProfileArgs {
     tls: bool,
     /// Make the calls on a current-thread runtime instead of the default
     /// multi-thread one.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "spawned")]
     current_thread: bool,
+    /// Make the calls in a task spawned on the default multi-thread runtime
+    /// instead of its main thread.
+    #[arg(long)]
+    spawned: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -182,42 +187,26 @@ async fn profile(args: ProfileArgs) -> Result<()> {
     let ca = ca.to_str().context("non-UTF-8 temp path")?;
     let tls_args = ["--tls", "--ca-cert-path", ca];
     let emulator = EmulatorProcess::start(if args.tls { &tls_args } else { &[] })?;
-    let target = emulator.target.clone();
-    let calls = args.calls;
-    let measure = async move {
-        let callers = Callers::new(&target).await?;
-        for _ in 0..50 {
-            callers.call(kind).await?;
-        }
-        let cpu_before = remote_rendering_bench::measure::process_cpu();
-        let started = Instant::now();
-        for _ in 0..calls {
-            callers.call(kind).await?;
-        }
-        let cpu = remote_rendering_bench::measure::process_cpu().saturating_sub(cpu_before);
-        anyhow::Ok((started, cpu))
-    };
-    let (started, cpu) = if args.current_thread {
-        // A runtime of its own on a thread of its own: no other worker
-        // thread to wake for each call.
-        std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?
-                .block_on(measure)
-        })
-        .join()
-        .map_err(|_| anyhow::anyhow!("the measuring thread panicked"))??
+    let placement = if args.current_thread {
+        Placement::CurrentThread
+    } else if args.spawned {
+        Placement::Spawned
     } else {
-        measure.await?
+        Placement::MainThread
     };
+    let figures = sequential::run(&emulator.target, kind, args.calls, placement).await;
     emulator.stop();
+    let figures = figures?;
+    let per_call = |d: Duration| d.as_secs_f64() * 1e6 / args.calls.max(1) as f64;
     println!(
-        "{}: {} calls, {:.1} µs wall/call, {:.1} µs CPU/call",
+        "{} ({}): {} calls, {:.1} µs wall/call, {:.1} µs CPU/call ({:.1} user + {:.1} system)",
         kind.label(),
+        placement.label(),
         args.calls,
-        started.elapsed().as_secs_f64() * 1e6 / args.calls.max(1) as f64,
-        cpu.as_secs_f64() * 1e6 / args.calls.max(1) as f64
+        per_call(figures.wall),
+        per_call(figures.cpu()),
+        per_call(figures.user),
+        per_call(figures.system),
     );
     Ok(())
 }

@@ -6,15 +6,22 @@ use std::time::Duration;
 /// `getrusage(RUSAGE_SELF)`: microsecond resolution, unlike `/proc/self/stat`
 /// (clock ticks, usually 10 ms).
 pub fn process_cpu() -> Duration {
+    let (user, system) = process_cpu_split();
+    user + system
+}
+
+/// [`process_cpu`] as (user, system): system time is the kernel's share
+/// (syscalls, and on loopback much of the TCP stack of both ends).
+pub fn process_cpu_split() -> (Duration, Duration) {
     // SAFETY: getrusage only writes into the zeroed struct we pass.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
         if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
-            return Duration::ZERO;
+            return (Duration::ZERO, Duration::ZERO);
         }
         usage
     };
-    timeval(usage.ru_utime) + timeval(usage.ru_stime)
+    (timeval(usage.ru_utime), timeval(usage.ru_stime))
 }
 
 /// Converts a `timeval` to a `Duration` (negative fields count as zero).

@@ -115,3 +115,42 @@ async fn a_fleet_kept_alive_costs_one_patch_per_extension_and_bounded_polls() {
     assert!(counts.mean_keeper_gets >= 2.0, "{counts:?}");
     emulator.shutdown().await;
 }
+
+/// Item 7's runs of sequential calls: in each of the three places, the
+/// warm-up and the timed calls are all made (one GET each, through the
+/// kind asked for) and the timed ones are the ones counted. Counts only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_runs_make_every_call_in_each_placement() {
+    use remote_rendering_bench::scenarios::Kind;
+    use remote_rendering_bench::sequential::{self, Placement, WARMUP_CALLS};
+    use remote_rendering_bench::target;
+    use remote_rendering_emulator::Route;
+
+    let emulator = Emulator::builder().start().await.unwrap();
+    let target = Target::from_handle(&emulator);
+    let admin = target.http_client().unwrap();
+    let gets = || async {
+        let log = target.request_log(&admin).await.unwrap();
+        target::count_route(&log, Route::GetSession)
+    };
+    let calls = 7;
+    for placement in [
+        Placement::MainThread,
+        Placement::Spawned,
+        Placement::CurrentThread,
+    ] {
+        for kind in [Kind::Ergonomic, Kind::Bare] {
+            let before = gets().await;
+            let figures = sequential::run(&target, kind, calls, placement)
+                .await
+                .unwrap();
+            assert_eq!(figures.calls, calls, "{placement:?} {kind:?}");
+            assert_eq!(
+                gets().await - before,
+                WARMUP_CALLS + calls,
+                "{placement:?} {kind:?}: GETs the emulator saw"
+            );
+        }
+    }
+    emulator.shutdown().await;
+}
