@@ -5,6 +5,7 @@ use crate::models::Secret;
 use crate::pipeline::{self, Authorizer, FixedAuth};
 use crate::response::correlation_vector;
 use crate::retry::RetryPolicy;
+use crate::transport::Transport;
 use base64::Engine as _;
 use futures::FutureExt as _;
 use remote_rendering_rest::RequestAuth;
@@ -142,7 +143,7 @@ enum Source {
 /// callers share one in-flight exchange.
 pub(crate) struct TokenCache {
     source: Source,
-    http: reqwest::Client,
+    transport: Transport,
     retry: RetryPolicy,
     refresh_margin: Duration,
     cached: RwLock<Option<Cached>>,
@@ -169,7 +170,7 @@ impl TokenCache {
         sts_endpoint: String,
         account_id: uuid::Uuid,
         account_domain: &str,
-        http: reqwest::Client,
+        transport: Transport,
         retry: RetryPolicy,
         refresh_margin: Duration,
     ) -> Self {
@@ -186,7 +187,7 @@ impl TokenCache {
         };
         Self {
             source,
-            http,
+            transport,
             retry,
             refresh_margin,
             cached: RwLock::new(None),
@@ -335,8 +336,9 @@ impl TokenCache {
             span,
             "get STS token",
             &self.retry,
+            &self.transport.limit,
             &FixedAuth(auth),
-            |auth| sts::Client::new_with_client(sts_endpoint, self.http.clone(), auth),
+            |auth| sts::Client::new_with_client(sts_endpoint, self.transport.http.clone(), auth),
             |client| {
                 self.exchanges.fetch_add(1, Ordering::Relaxed);
                 client

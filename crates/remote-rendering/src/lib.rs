@@ -200,6 +200,7 @@ pub mod config;
 mod conversions;
 mod error;
 mod ids;
+mod in_flight;
 mod lease;
 #[cfg(feature = "storage")]
 mod local_conversion;
@@ -212,6 +213,7 @@ mod retry;
 mod sessions;
 mod status;
 mod tls;
+mod transport;
 mod unreachable;
 mod versions;
 
@@ -221,6 +223,7 @@ pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::{Error, Result, ServiceError};
 pub use ids::{ConversionId, MAX_ID_LEN, SessionId};
+pub use in_flight::DEFAULT_MAX_CONCURRENT_REQUESTS;
 pub use lease::{LeaseEvent, LeaseKeeper, LeaseKeeperOptions};
 #[cfg(feature = "storage")]
 pub use local_conversion::{

@@ -5,8 +5,10 @@ use crate::api_version::ApiVersion;
 use crate::auth::Credential;
 use crate::config::env;
 use crate::error::{Error, Result};
+use crate::in_flight::{DEFAULT_MAX_CONCURRENT_REQUESTS, RequestLimit};
 use crate::retry::RetryPolicy;
 use crate::tls;
+use crate::transport::Transport;
 use std::time::Duration;
 
 /// The name of the ARR API version used unless [`ClientOptions::api_version`]
@@ -46,6 +48,12 @@ pub struct ClientOptions {
     pub api_version: ApiVersion,
     /// How long before expiry a cached STS token is refreshed (default 5 min).
     pub token_refresh_margin: Duration,
+    /// How many requests the client (all its clones together) sends at once
+    /// (default [`DEFAULT_MAX_CONCURRENT_REQUESTS`]); further calls wait in
+    /// the client for a slot. The wait does not count against
+    /// `request_timeout`; it ends at the retry policy's `max_elapsed`. Also
+    /// the most idle connections kept open. Must be positive.
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for ClientOptions {
@@ -63,6 +71,7 @@ impl Default for ClientOptions {
             root_certificates: Vec::new(),
             api_version: ApiVersion::default(),
             token_refresh_margin: Duration::from_secs(5 * 60),
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }
@@ -82,13 +91,14 @@ impl std::fmt::Debug for ClientOptions {
             .field("root_certificates", &self.root_certificates.len())
             .field("api_version", &self.api_version)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .finish()
     }
 }
 
 /// Validated options: what a client runs with.
 pub(crate) struct Resolved {
-    pub(crate) http: reqwest::Client,
+    pub(crate) transport: Transport,
     pub(crate) endpoint: String,
     pub(crate) sts_endpoint: String,
     pub(crate) account_id: uuid::Uuid,
@@ -112,6 +122,12 @@ pub(crate) fn resolve(
         )
     })?;
     validate_account_domain(account_domain)?;
+    if options.max_concurrent_requests == 0 {
+        return Err(Error::validation(
+            "max concurrent requests",
+            "must be at least 1",
+        ));
+    }
     let endpoint = match (&options.endpoint, &options.region) {
         (Some(url), _) => validate_endpoint("endpoint", url)?,
         (None, Some(region)) => region_endpoint(region)?,
@@ -150,6 +166,8 @@ pub(crate) fn resolve(
         // and following it would carry the token to another origin.
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
+        // No more connections are in use at once than requests in flight.
+        .pool_max_idle_per_host(options.max_concurrent_requests)
         .tls_backend_preconfigured(tls::client_config(trust)?);
     // A proxy from the environment must not capture traffic to a local
     // emulator (proxies rarely reach the caller's loopback).
@@ -160,8 +178,12 @@ pub(crate) fn resolve(
         .build()
         .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
 
-    Ok(Resolved {
+    let transport = Transport {
         http,
+        limit: RequestLimit::new(options.max_concurrent_requests),
+    };
+    Ok(Resolved {
+        transport,
         endpoint,
         sts_endpoint,
         account_id,

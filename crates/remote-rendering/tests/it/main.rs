@@ -11,6 +11,7 @@ mod conversions;
 mod from_env;
 mod hostile_input;
 mod hostile_server;
+mod in_flight;
 mod lease_keeper;
 mod local_conversion;
 mod lying_server;
