@@ -44,6 +44,13 @@ pub struct FleetPlan {
     pub lease_minute: Duration,
     /// Lease extensions per session before it is stopped.
     pub extensions: usize,
+    /// The client's cap on requests in flight.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+}
+
+fn default_max_in_flight() -> usize {
+    remote_rendering::DEFAULT_MAX_CONCURRENT_REQUESTS
 }
 
 impl FleetPlan {
@@ -91,6 +98,7 @@ pub async fn run(target: &Target, plan: FleetPlan) -> Result<Fleet> {
     let client = target
         .client_builder()?
         .polling_interval(plan.interval)
+        .max_concurrent_requests(plan.max_in_flight)
         .build()?;
     let mut fleet = Fleet {
         sessions: plan.sessions,

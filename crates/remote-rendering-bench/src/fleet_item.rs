@@ -61,7 +61,10 @@ pub async fn fleet_rows(plan: FleetPlan, target_env: &str) -> Result<Vec<Row>> {
     Ok(vec![
         Row::checked(
             "5",
-            format!("peak RSS of the client process, {n} sessions (VmHWM; wait4 ru_maxrss)"),
+            format!(
+                "peak RSS of the client process, {n} sessions, {} requests in flight at most (VmHWM; wait4 ru_maxrss)",
+                plan.max_in_flight
+            ),
             format!(
                 "{:.1} MiB ({:.1} MiB)",
                 mib(run.peak_rss_kib),

@@ -86,6 +86,8 @@ async fn a_fleet_kept_alive_costs_one_patch_per_extension_and_bounded_polls() {
         interval: Duration::from_millis(200),
         lease_minute: Duration::from_millis(400),
         extensions: 2,
+        // Fewer slots than sessions: the counts must hold while calls queue.
+        max_in_flight: 8,
     };
     let emulator = Emulator::builder()
         .session_startup(plan.startup)
