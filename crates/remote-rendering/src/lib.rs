@@ -16,6 +16,11 @@
 //!   `Retry-After`, end on every terminal state with a typed error, can be
 //!   awaited or watched as a stream, and resume from a continuation token.
 //! - **Paging** as a `Stream` that follows `@nextLink`.
+//! - **Bounded concurrency**: one client and its clones send at most
+//!   [`DEFAULT_MAX_CONCURRENT_REQUESTS`] requests at once (see
+//!   [`ClientBuilder::max_concurrent_requests`]); further calls wait their
+//!   turn in the client, so thousands of sessions polled at once share a
+//!   small connection pool.
 //! - **Validation** of ids, leases, endpoints and domains before anything is
 //!   sent, and one [`Error`] type.
 //! - **No secret** (key, token, SAS) in `Debug`, `Display`, errors or traces.
