@@ -28,6 +28,10 @@ pub async fn fleet_rows(plan: FleetPlan, target_env: &str) -> Result<Vec<Row>> {
         &format!("{}ms", plan.startup.as_millis()),
         "--lease-minute",
         &format!("{}ms", plan.lease_minute.as_millis()),
+        // Every request of the run is counted: room for far more than the
+        // ~9 requests a session makes.
+        "--request-log-size",
+        &(plan.sessions * 20 + 1_000).to_string(),
     ])?;
     let target_json = serde_json::to_string(&emulator.target)?;
     let plan_json = serde_json::to_string(&plan)?;
