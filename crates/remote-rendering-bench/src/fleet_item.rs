@@ -146,6 +146,17 @@ pub async fn fleet_rows(plan: FleetPlan, target_env: &str) -> Result<Vec<Row>> {
         ),
         Row::info(
             "5",
+            "client CPU: startup (creates + polls) / keeping + stopping; per request of each phase",
+            format!(
+                "{:.0} ms / {:.0} ms; {:.1} µs / {:.1} µs",
+                run.startup_cpu_ms,
+                run.keeping_cpu_ms,
+                run.startup_cpu_ms * 1e3 / counts.startup_requests.max(1) as f64,
+                run.keeping_cpu_ms * 1e3 / counts.keeping_requests.max(1) as f64,
+            ),
+        ),
+        Row::info(
+            "5",
             "emulator RSS after the run",
             emulator_rss.map_or("n/a".into(), |kib| format!("{:.1} MiB", mib(kib))),
         ),
