@@ -356,6 +356,26 @@ mod tests {
     }
 
     #[test]
+    fn at_least_one_request_may_be_in_flight() {
+        let options = |max| ClientOptions {
+            endpoint: Some("http://127.0.0.1:1".into()),
+            credential: Some(Credential::account_key("key")),
+            max_concurrent_requests: max,
+            ..ClientOptions::default()
+        };
+        let account = "30ea64bd-100f-4bf0-adc9-29fa45d4880c";
+        let domain = "eastus.mixedreality.azure.com";
+        let error = resolve(account, domain, options(0))
+            .err()
+            .expect("0 is refused");
+        assert!(
+            error.to_string().contains("max concurrent requests"),
+            "{error}"
+        );
+        assert!(resolve(account, domain, options(1)).is_ok());
+    }
+
+    #[test]
     fn regions_derive_endpoints() {
         assert_eq!(
             region_endpoint("westus2").unwrap(),
