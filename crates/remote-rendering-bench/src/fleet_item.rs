@@ -237,7 +237,7 @@ fn median(mut probes: Vec<Probe>) -> Probe {
 /// The emulator's GET session latency (one keep-alive connection, one
 /// request at a time) holding `small` and holding `large` sessions: two
 /// emulator processes, probed in turn for `duration` / 4 each,
-/// [`PROBE_ROUNDS`] times, medians compared. Alternating short probes
+/// `PROBE_ROUNDS` times, medians compared. Alternating short probes
 /// cancels most of the load that other work puts on the machine, which a
 /// probe of one and then a probe of the other would count against one side.
 pub async fn scaling_rows(small: usize, large: usize, duration: Duration) -> Result<Vec<Row>> {
