@@ -44,6 +44,13 @@ pub struct FleetPlan {
     pub lease_minute: Duration,
     /// Lease extensions per session before it is stopped.
     pub extensions: usize,
+    /// The client's cap on requests in flight.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: usize,
+}
+
+fn default_max_in_flight() -> usize {
+    remote_rendering::DEFAULT_MAX_CONCURRENT_REQUESTS
 }
 
 impl FleetPlan {
@@ -84,6 +91,12 @@ pub struct Fleet {
     pub peak_rss_kib: u64,
     /// STS exchanges the client made.
     pub sts_exchanges: u64,
+    /// CPU time of the process (user + system) up to the last Ready.
+    #[serde(default)]
+    pub startup_cpu_ms: f64,
+    /// CPU time of the process during lease keeping and stopping.
+    #[serde(default)]
+    pub keeping_cpu_ms: f64,
 }
 
 /// Runs the fleet (in its own process, so that its peak RSS is its own).
@@ -91,6 +104,7 @@ pub async fn run(target: &Target, plan: FleetPlan) -> Result<Fleet> {
     let client = target
         .client_builder()?
         .polling_interval(plan.interval)
+        .max_concurrent_requests(plan.max_in_flight)
         .build()?;
     let mut fleet = Fleet {
         sessions: plan.sessions,
@@ -101,6 +115,7 @@ pub async fn run(target: &Target, plan: FleetPlan) -> Result<Fleet> {
     };
 
     let started = Instant::now();
+    let cpu_at_start = measure::process_cpu();
     let lease = Duration::from_secs(60 * INITIAL_LEASE_MINUTES);
     let tasks: Vec<_> = (0..plan.sessions)
         .map(|_| {
@@ -127,6 +142,8 @@ pub async fn run(target: &Target, plan: FleetPlan) -> Result<Fleet> {
     }
     fleet.ready = ready.len();
     fleet.startup_ms = started.elapsed().as_secs_f64() * 1e3;
+    let cpu_at_ready = measure::process_cpu();
+    fleet.startup_cpu_ms = cpu_at_ready.saturating_sub(cpu_at_start).as_secs_f64() * 1e3;
 
     // The marker separates the pollers' GETs from the keepers' in the log.
     let marker = SessionId::new(PHASE_MARKER)?;
@@ -150,6 +167,10 @@ pub async fn run(target: &Target, plan: FleetPlan) -> Result<Fleet> {
         }
     }
     fleet.keeping_ms = keeping.elapsed().as_secs_f64() * 1e3;
+    fleet.keeping_cpu_ms = measure::process_cpu()
+        .saturating_sub(cpu_at_ready)
+        .as_secs_f64()
+        * 1e3;
     fleet.peak_rss_kib = measure::peak_rss_kib().unwrap_or(0);
     fleet.sts_exchanges = client.sts_exchanges();
     Ok(fleet)
@@ -220,6 +241,10 @@ pub struct FleetCounts {
     pub sts: usize,
     /// All requests.
     pub total: usize,
+    /// Requests before the marker (creates, polls, the STS exchange).
+    pub startup_requests: usize,
+    /// Requests after the marker (keepers' GETs and PATCHes, stops).
+    pub keeping_requests: usize,
 }
 
 #[derive(Default)]
@@ -245,6 +270,11 @@ pub fn count(log: &[LoggedRequest]) -> FleetCounts {
     };
     let mut keeping = false;
     for record in log {
+        if keeping {
+            counts.keeping_requests += 1;
+        } else {
+            counts.startup_requests += 1;
+        }
         let Some(route) = record.route else { continue };
         if route == Route::StsToken {
             counts.sts += 1;

@@ -28,6 +28,10 @@ pub async fn fleet_rows(plan: FleetPlan, target_env: &str) -> Result<Vec<Row>> {
         &format!("{}ms", plan.startup.as_millis()),
         "--lease-minute",
         &format!("{}ms", plan.lease_minute.as_millis()),
+        // Every request of the run is counted: room for far more than the
+        // ~9 requests a session makes.
+        "--request-log-size",
+        &(plan.sessions * 20 + 1_000).to_string(),
     ])?;
     let target_json = serde_json::to_string(&emulator.target)?;
     let plan_json = serde_json::to_string(&plan)?;
@@ -61,7 +65,10 @@ pub async fn fleet_rows(plan: FleetPlan, target_env: &str) -> Result<Vec<Row>> {
     Ok(vec![
         Row::checked(
             "5",
-            format!("peak RSS of the client process, {n} sessions (VmHWM; wait4 ru_maxrss)"),
+            format!(
+                "peak RSS of the client process, {n} sessions, {} requests in flight at most (VmHWM; wait4 ru_maxrss)",
+                plan.max_in_flight
+            ),
             format!(
                 "{:.1} MiB ({:.1} MiB)",
                 mib(run.peak_rss_kib),
@@ -139,6 +146,17 @@ pub async fn fleet_rows(plan: FleetPlan, target_env: &str) -> Result<Vec<Row>> {
         ),
         Row::info(
             "5",
+            "client CPU: startup (creates + polls) / keeping + stopping; per request of each phase",
+            format!(
+                "{:.0} ms / {:.0} ms; {:.1} µs / {:.1} µs",
+                run.startup_cpu_ms,
+                run.keeping_cpu_ms,
+                run.startup_cpu_ms * 1e3 / counts.startup_requests.max(1) as f64,
+                run.keeping_cpu_ms * 1e3 / counts.keeping_requests.max(1) as f64,
+            ),
+        ),
+        Row::info(
+            "5",
             "emulator RSS after the run",
             emulator_rss.map_or("n/a".into(), |kib| format!("{:.1} MiB", mib(kib))),
         ),
@@ -161,30 +179,86 @@ struct Probe {
     emulator_cpu: Option<Duration>,
 }
 
+/// Probes of each emulator in [`scaling_rows`], alternating.
+const PROBE_ROUNDS: usize = 7;
+
+/// An emulator process holding a number of sessions, one of which is probed.
+struct Filled {
+    emulator: EmulatorProcess,
+    probed: SessionId,
+    bearer: String,
+    sessions: usize,
+}
+
+impl Filled {
+    async fn start(sessions: usize) -> Result<Self> {
+        let emulator = EmulatorProcess::start(&[])?;
+        let client = emulator.target.client_builder()?.build()?;
+        let probed = SessionId::generate();
+        let mut ids = vec![probed.clone()];
+        ids.extend((1..sessions).map(|_| SessionId::generate()));
+        create_sessions(&client, ids).await?;
+        let bearer = client.access_token().await?.secret().to_string();
+        Ok(Self {
+            emulator,
+            probed,
+            bearer,
+            sessions,
+        })
+    }
+
+    async fn probe(&self, duration: Duration) -> Result<Probe> {
+        let pid = self.emulator.pid();
+        let target = &self.emulator.target;
+        probe(
+            target,
+            pid,
+            &self.probed,
+            &self.bearer,
+            self.sessions,
+            duration,
+        )
+        .await
+    }
+}
+
+/// The median probe by latency (CPU: the median of those measured).
+fn median(mut probes: Vec<Probe>) -> Probe {
+    probes.sort_by_key(|p| p.latency);
+    let mut cpus: Vec<Duration> = probes.iter().filter_map(|p| p.emulator_cpu).collect();
+    cpus.sort();
+    let middle = probes.swap_remove(probes.len() / 2);
+    Probe {
+        emulator_cpu: cpus.get(cpus.len() / 2).copied(),
+        ..middle
+    }
+}
+
 /// The emulator's GET session latency (one keep-alive connection, one
-/// request at a time, for `duration`) while it holds `small` and then
-/// `large` sessions.
+/// request at a time) holding `small` and holding `large` sessions: two
+/// emulator processes, probed in turn for `duration` / 4 each,
+/// `PROBE_ROUNDS` times, medians compared. Alternating short probes
+/// cancels most of the load that other work puts on the machine, which a
+/// probe of one and then a probe of the other would count against one side.
 pub async fn scaling_rows(small: usize, large: usize, duration: Duration) -> Result<Vec<Row>> {
-    let emulator = EmulatorProcess::start(&[])?;
-    let target = &emulator.target;
-    let client = target.client_builder()?.build()?;
-    let probed = SessionId::generate();
-    create_sessions(&client, vec![probed.clone()]).await?;
-    let more = |n: usize| (0..n).map(|_| SessionId::generate()).collect::<Vec<_>>();
-    create_sessions(&client, more(small.saturating_sub(1))).await?;
-    let bearer = client.access_token().await?.secret().to_string();
-    let first = probe(target, emulator.pid(), &probed, &bearer, small, duration).await?;
-    create_sessions(&client, more(large.saturating_sub(small))).await?;
-    let second = probe(target, emulator.pid(), &probed, &bearer, large, duration).await?;
-    let rss = rss_kib(emulator.pid());
-    emulator.stop();
+    let few = Filled::start(small).await?;
+    let many = Filled::start(large).await?;
+    let (mut few_probes, mut many_probes) = (Vec::new(), Vec::new());
+    for _ in 0..PROBE_ROUNDS {
+        few_probes.push(few.probe(duration / 4).await?);
+        many_probes.push(many.probe(duration / 4).await?);
+    }
+    let rss = rss_kib(many.emulator.pid());
+    few.emulator.stop();
+    many.emulator.stop();
+    let (first, second) = (median(few_probes), median(many_probes));
     let growth = second.latency.as_secs_f64() / first.latency.as_secs_f64().max(1e-12);
     let cpu = |p: &Probe| p.emulator_cpu.map_or("n/a".into(), micros);
     Ok(vec![
         Row::info(
             "5",
             format!(
-                "emulator GET session latency, 1 connection: {} / {} sessions (emulator CPU per GET)",
+                "emulator GET session latency, 1 connection: {} / {} sessions (emulator CPU per GET; medians of {PROBE_ROUNDS} alternating probes)",
                 first.sessions, second.sessions
             ),
             format!(

@@ -130,6 +130,9 @@ struct FleetArgs {
     /// Lease extensions per session before it is stopped.
     #[arg(long, default_value_t = 2)]
     extensions: usize,
+    /// The fleet client's cap on requests in flight.
+    #[arg(long, default_value_t = remote_rendering::DEFAULT_MAX_CONCURRENT_REQUESTS)]
+    max_in_flight: usize,
 }
 
 impl FleetArgs {
@@ -140,6 +143,7 @@ impl FleetArgs {
             interval: self.interval,
             lease_minute: self.lease_minute,
             extensions: self.extensions,
+            max_in_flight: self.max_in_flight,
         }
     }
 }

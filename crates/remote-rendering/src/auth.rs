@@ -5,6 +5,7 @@ use crate::models::Secret;
 use crate::pipeline::{self, Authorizer, FixedAuth};
 use crate::response::correlation_vector;
 use crate::retry::RetryPolicy;
+use crate::transport::Transport;
 use base64::Engine as _;
 use futures::FutureExt as _;
 use remote_rendering_rest::generated::sts_2019_02_28_preview as sts;
@@ -142,7 +143,7 @@ enum Source {
 /// callers share one in-flight exchange.
 pub(crate) struct TokenCache {
     source: Source,
-    http: reqwest::Client,
+    transport: Transport,
     body_limits: BodyLimits,
     retry: RetryPolicy,
     refresh_margin: Duration,
@@ -170,7 +171,7 @@ impl TokenCache {
         sts_endpoint: String,
         account_id: uuid::Uuid,
         account_domain: &str,
-        http: reqwest::Client,
+        transport: Transport,
         retry: RetryPolicy,
         refresh_margin: Duration,
     ) -> Self {
@@ -187,7 +188,7 @@ impl TokenCache {
         };
         Self {
             source,
-            http,
+            transport,
             body_limits: BodyLimits::default(),
             retry,
             refresh_margin,
@@ -343,10 +344,11 @@ impl TokenCache {
             span,
             "get STS token",
             &self.retry,
+            &self.transport.limit,
             &FixedAuth(auth),
             |auth| {
                 let context = RequestContext::new(auth).with_body_limits(self.body_limits);
-                sts::Client::new_with_client(sts_endpoint, self.http.clone(), context)
+                sts::Client::new_with_client(sts_endpoint, self.transport.http.clone(), context)
             },
             |client| {
                 self.exchanges.fetch_add(1, Ordering::Relaxed);

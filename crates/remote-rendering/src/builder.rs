@@ -126,6 +126,15 @@ impl ClientBuilder {
         self
     }
 
+    /// How many requests the client sends at once (default
+    /// [`DEFAULT_MAX_CONCURRENT_REQUESTS`](crate::DEFAULT_MAX_CONCURRENT_REQUESTS));
+    /// further calls wait in the client for a slot, without that wait
+    /// counting against the request timeout. Must be positive.
+    pub fn max_concurrent_requests(mut self, max: usize) -> Self {
+        self.options.max_concurrent_requests = max;
+        self
+    }
+
     /// The options gathered so far.
     pub fn options(&self) -> &ClientOptions {
         &self.options

@@ -10,6 +10,7 @@ use crate::options::{self, ClientOptions};
 use crate::pipeline;
 use crate::response::{Raw, Reply};
 use crate::retry::RetryPolicy;
+use crate::transport::Transport;
 use futures::future::BoxFuture;
 use futures::{FutureExt as _, Stream, StreamExt as _, TryStreamExt as _};
 use progenitor_client::{ClientInfo as _, ResponseValue};
@@ -30,7 +31,7 @@ pub struct Client {
 }
 
 struct ClientInner {
-    http: reqwest::Client,
+    transport: Transport,
     endpoint: String,
     sts_endpoint: String,
     account_id: uuid::Uuid,
@@ -68,14 +69,14 @@ impl Client {
             resolved.sts_endpoint.clone(),
             resolved.account_id,
             account_domain,
-            resolved.http.clone(),
+            resolved.transport.clone(),
             resolved.options.retry,
             resolved.options.token_refresh_margin,
         )
         .with_body_limits(resolved.options.body_limits);
         Ok(Self {
             inner: Arc::new(ClientInner {
-                http: resolved.http,
+                transport: resolved.transport,
                 endpoint: resolved.endpoint,
                 sts_endpoint: resolved.sts_endpoint,
                 account_id: resolved.account_id,
@@ -191,10 +192,11 @@ impl Client {
             tracing::info_span!("arr.call", operation, resource),
             operation,
             policy,
+            &inner.transport.limit,
             &inner.tokens,
             |auth| {
                 let context = RequestContext::new(auth).with_body_limits(inner.options.body_limits);
-                generated(&inner.endpoint, inner.http.clone(), context)
+                generated(&inner.endpoint, inner.transport.http.clone(), context)
             },
             request,
         )

@@ -17,6 +17,11 @@
 //!   `Retry-After`, end on every terminal state with a typed error, can be
 //!   awaited or watched as a stream, and resume from a continuation token.
 //! - **Paging** as a `Stream` that follows `@nextLink`.
+//! - **Bounded concurrency**: one client and its clones send at most
+//!   [`DEFAULT_MAX_CONCURRENT_REQUESTS`] requests at once (see
+//!   [`ClientBuilder::max_concurrent_requests`]); further calls wait their
+//!   turn in the client, so thousands of sessions polled at once share a
+//!   small connection pool.
 //! - **Validation** of ids, leases, endpoints and domains before anything is
 //!   sent, and one [`Error`] type.
 //! - **No secret** (key, token, SAS) in `Debug`, `Display`, errors or traces.
@@ -221,6 +226,7 @@ mod continuation;
 mod conversions;
 mod error;
 mod ids;
+mod in_flight;
 mod lease;
 #[cfg(feature = "storage")]
 mod local_conversion;
@@ -233,6 +239,7 @@ mod retry;
 mod sessions;
 mod status;
 mod tls;
+mod transport;
 mod unreachable;
 mod versions;
 
@@ -242,6 +249,7 @@ pub use builder::ClientBuilder;
 pub use client::Client;
 pub use error::{Error, Result, ServiceError};
 pub use ids::{ConversionId, MAX_ID_LEN, SessionId};
+pub use in_flight::DEFAULT_MAX_CONCURRENT_REQUESTS;
 pub use lease::{LeaseEvent, LeaseKeeper, LeaseKeeperOptions};
 #[cfg(feature = "storage")]
 pub use local_conversion::{

@@ -5,8 +5,10 @@ use crate::api_version::ApiVersion;
 use crate::auth::Credential;
 use crate::config::env;
 use crate::error::{Error, Result};
+use crate::in_flight::{DEFAULT_MAX_CONCURRENT_REQUESTS, RequestLimit};
 use crate::retry::RetryPolicy;
 use crate::tls;
+use crate::transport::Transport;
 use remote_rendering_rest::BodyLimits;
 use std::time::Duration;
 
@@ -51,6 +53,12 @@ pub struct ClientOptions {
     /// success bodies, 64 KiB for error bodies); a larger answer fails with
     /// [`Error::ResponseTooLarge`] and is not retried.
     pub body_limits: BodyLimits,
+    /// How many requests the client (all its clones together) sends at once
+    /// (default [`DEFAULT_MAX_CONCURRENT_REQUESTS`]); further calls wait in
+    /// the client for a slot. The wait does not count against
+    /// `request_timeout`; it ends at the retry policy's `max_elapsed`. Also
+    /// the most idle connections kept open. Must be positive.
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for ClientOptions {
@@ -69,6 +77,7 @@ impl Default for ClientOptions {
             api_version: ApiVersion::default(),
             token_refresh_margin: Duration::from_secs(5 * 60),
             body_limits: BodyLimits::default(),
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }
@@ -89,13 +98,14 @@ impl std::fmt::Debug for ClientOptions {
             .field("api_version", &self.api_version)
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("body_limits", &self.body_limits)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .finish()
     }
 }
 
 /// Validated options: what a client runs with.
 pub(crate) struct Resolved {
-    pub(crate) http: reqwest::Client,
+    pub(crate) transport: Transport,
     pub(crate) endpoint: String,
     pub(crate) sts_endpoint: String,
     pub(crate) account_id: uuid::Uuid,
@@ -119,6 +129,12 @@ pub(crate) fn resolve(
         )
     })?;
     validate_account_domain(account_domain)?;
+    if options.max_concurrent_requests == 0 {
+        return Err(Error::validation(
+            "max concurrent requests",
+            "must be at least 1",
+        ));
+    }
     let endpoint = match (&options.endpoint, &options.region) {
         (Some(url), _) => validate_endpoint("endpoint", url)?,
         (None, Some(region)) => region_endpoint(region)?,
@@ -157,6 +173,8 @@ pub(crate) fn resolve(
         // and following it would carry the token to another origin.
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(options.request_timeout.min(Duration::from_secs(10)))
+        // No more connections are in use at once than requests in flight.
+        .pool_max_idle_per_host(options.max_concurrent_requests)
         .tls_backend_preconfigured(tls::client_config(trust)?);
     // A proxy from the environment must not capture traffic to a local
     // emulator (proxies rarely reach the caller's loopback).
@@ -167,8 +185,12 @@ pub(crate) fn resolve(
         .build()
         .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
 
-    Ok(Resolved {
+    let transport = Transport {
         http,
+        limit: RequestLimit::new(options.max_concurrent_requests),
+    };
+    Ok(Resolved {
+        transport,
         endpoint,
         sts_endpoint,
         account_id,
@@ -338,6 +360,26 @@ mod tests {
         assert!(error.contains("eastus.mixedreality.azure.com"), "{error}");
         assert!(validate_account_domain("https://eastus.mixedreality.azure.com").is_err());
         assert!(validate_account_domain("eastus.mixedreality.azure.com").is_ok());
+    }
+
+    #[test]
+    fn at_least_one_request_may_be_in_flight() {
+        let options = |max| ClientOptions {
+            endpoint: Some("http://127.0.0.1:1".into()),
+            credential: Some(Credential::account_key("key")),
+            max_concurrent_requests: max,
+            ..ClientOptions::default()
+        };
+        let account = "30ea64bd-100f-4bf0-adc9-29fa45d4880c";
+        let domain = "eastus.mixedreality.azure.com";
+        let error = resolve(account, domain, options(0))
+            .err()
+            .expect("0 is refused");
+        assert!(
+            error.to_string().contains("max concurrent requests"),
+            "{error}"
+        );
+        assert!(resolve(account, domain, options(1)).is_ok());
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! step that fits there: setting the `Authorization` header.
 
 use crate::error::{Error, Result};
+use crate::in_flight::RequestLimit;
 use crate::response::{Raw, Reply, classify};
 use crate::retry::RetryPolicy;
 use futures::future::BoxFuture;
@@ -61,10 +62,16 @@ impl Authorizer for FixedAuth {
 /// Runs one call: for each attempt, `client` builds a generated client
 /// carrying the attempt's authorization and `send` sends the operation
 /// with it. Traced in `span`, one `arr.attempt` span per attempt.
+///
+/// Each attempt first waits for a slot of `limit` (after its grant, so that
+/// a call waiting for a token holds none) and keeps it until the answer is
+/// read. The wait does not count against the request timeout, but it ends at
+/// the policy's `max_elapsed`, with [`Error::Timeout`].
 pub(crate) async fn run<A, C, T>(
     span: tracing::Span,
     operation: &'static str,
     policy: &RetryPolicy,
+    limit: &RequestLimit,
     authorizer: &A,
     client: impl Fn(RequestAuth) -> C,
     mut send: impl for<'c> FnMut(&'c C) -> BoxFuture<'c, Raw<T>>,
@@ -81,6 +88,13 @@ where
         loop {
             let grant = authorizer.grant().await?;
             let generated = client(authorizer.request_auth(&grant)?);
+            let deadline = started.checked_add(policy.max_elapsed);
+            let Some(slot) = limit.acquire(deadline).await else {
+                return Err(Error::Timeout {
+                    operation,
+                    after: started.elapsed(),
+                });
+            };
             let attempt_started = Instant::now();
             let attempt_span = tracing::debug_span!(
                 "arr.attempt",
@@ -93,6 +107,7 @@ where
                 .instrument(attempt_span.clone())
                 .await
                 .map_err(|e| with_elapsed(e, attempt_started));
+            drop(slot);
             record_attempt(&attempt_span, &outcome);
             log_attempt(operation, attempt, &outcome);
             let error = match outcome {

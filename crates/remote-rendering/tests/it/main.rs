@@ -12,6 +12,7 @@ mod from_env;
 mod hostile_input;
 mod hostile_server;
 mod huge_body;
+mod in_flight;
 mod lease_keeper;
 mod local_conversion;
 mod lying_server;
