@@ -47,6 +47,10 @@ pub struct FleetPlan {
     /// The client's cap on requests in flight.
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: usize,
+    /// Run the fleet's child process on a current-thread runtime instead
+    /// of the default multi-thread one (the client works on both).
+    #[serde(default)]
+    pub current_thread: bool,
 }
 
 fn default_max_in_flight() -> usize {

@@ -66,8 +66,13 @@ pub async fn fleet_rows(plan: FleetPlan, target_env: &str) -> Result<Vec<Row>> {
         Row::checked(
             "5",
             format!(
-                "peak RSS of the client process, {n} sessions, {} requests in flight at most (VmHWM; wait4 ru_maxrss)",
-                plan.max_in_flight
+                "peak RSS of the client process, {n} sessions, {} requests in flight at most, {} runtime (VmHWM; wait4 ru_maxrss)",
+                plan.max_in_flight,
+                if plan.current_thread {
+                    "current-thread"
+                } else {
+                    "multi-thread"
+                }
             ),
             format!(
                 "{:.1} MiB ({:.1} MiB)",

@@ -133,6 +133,10 @@ struct FleetArgs {
     /// The fleet client's cap on requests in flight.
     #[arg(long, default_value_t = remote_rendering::DEFAULT_MAX_CONCURRENT_REQUESTS)]
     max_in_flight: usize,
+    /// Run the fleet on a current-thread runtime (default: multi-thread, as
+    /// `#[tokio::main]` builds).
+    #[arg(long)]
+    fleet_current_thread: bool,
 }
 
 impl FleetArgs {
@@ -144,6 +148,7 @@ impl FleetArgs {
             lease_minute: self.lease_minute,
             extensions: self.extensions,
             max_in_flight: self.max_in_flight,
+            current_thread: self.fleet_current_thread,
         }
     }
 }
@@ -175,7 +180,19 @@ async fn fleet_child() -> Result<()> {
     let var = |name: &str| std::env::var(name).with_context(|| format!("{name} is not set"));
     let target: Target = serde_json::from_str(&var(TARGET_ENV)?)?;
     let plan: FleetPlan = serde_json::from_str(&var(fleet_item::PLAN_ENV)?)?;
-    let fleet = fleet::run(&target, plan).await?;
+    let fleet = if plan.current_thread {
+        // Its own thread: this one already runs the multi-thread runtime.
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(fleet::run(&target, plan))
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("the fleet thread panicked"))??
+    } else {
+        fleet::run(&target, plan).await?
+    };
     println!("{}", serde_json::to_string(&fleet)?);
     Ok(())
 }

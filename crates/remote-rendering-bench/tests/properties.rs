@@ -90,6 +90,7 @@ async fn a_fleet_kept_alive_costs_one_patch_per_extension_and_bounded_polls() {
         extensions: 2,
         // Fewer slots than sessions: the counts must hold while calls queue.
         max_in_flight: 8,
+        current_thread: false,
     };
     let emulator = Emulator::builder()
         .session_startup(plan.startup)
