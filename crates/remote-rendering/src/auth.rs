@@ -8,8 +8,8 @@ use crate::retry::RetryPolicy;
 use crate::transport::Transport;
 use base64::Engine as _;
 use futures::FutureExt as _;
+use remote_rendering_rest::RequestAuth;
 use remote_rendering_rest::generated::sts_2019_02_28_preview as sts;
-use remote_rendering_rest::{BodyLimits, RequestAuth, RequestContext};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -144,7 +144,6 @@ enum Source {
 pub(crate) struct TokenCache {
     source: Source,
     transport: Transport,
-    body_limits: BodyLimits,
     retry: RetryPolicy,
     refresh_margin: Duration,
     cached: RwLock<Option<Cached>>,
@@ -189,7 +188,6 @@ impl TokenCache {
         Self {
             source,
             transport,
-            body_limits: BodyLimits::default(),
             retry,
             refresh_margin,
             cached: RwLock::new(None),
@@ -198,12 +196,6 @@ impl TokenCache {
             last_failure: std::sync::Mutex::new(None),
             exchanges: AtomicU64::new(0),
         }
-    }
-
-    /// The same cache, reading the STS's answers under `limits`.
-    pub(crate) fn with_body_limits(mut self, limits: BodyLimits) -> Self {
-        self.body_limits = limits;
-        self
     }
 
     /// How many STS exchanges this cache has made.
@@ -347,7 +339,7 @@ impl TokenCache {
             &self.transport.limit,
             &FixedAuth(auth),
             |auth| {
-                let context = RequestContext::new(auth).with_body_limits(self.body_limits);
+                let context = self.transport.context(auth);
                 sts::Client::new_with_client(sts_endpoint, self.transport.http.clone(), context)
             },
             |client| {

@@ -72,8 +72,7 @@ impl Client {
             resolved.transport.clone(),
             resolved.options.retry,
             resolved.options.token_refresh_margin,
-        )
-        .with_body_limits(resolved.options.body_limits);
+        );
         Ok(Self {
             inner: Arc::new(ClientInner {
                 transport: resolved.transport,
@@ -195,7 +194,7 @@ impl Client {
             &inner.transport.limit,
             &inner.tokens,
             |auth| {
-                let context = RequestContext::new(auth).with_body_limits(inner.options.body_limits);
+                let context = inner.transport.context(auth);
                 generated(&inner.endpoint, inner.transport.http.clone(), context)
             },
             request,

@@ -188,6 +188,7 @@ pub(crate) fn resolve(
     let transport = Transport {
         http,
         limit: RequestLimit::new(options.max_concurrent_requests),
+        body_limits: options.body_limits,
     };
     Ok(Resolved {
         transport,
